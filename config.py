@@ -1,0 +1,58 @@
+"""Configuration classes; `LECTUREORDER_<KEY>` environment variables override any key."""
+
+from __future__ import annotations
+
+
+class DefaultConfig:
+    """Safe defaults for the embedded SQLite set-up; production overrides by environment."""
+
+    SECRET_KEY = "dev-only-change-me"  # create_app refuses this outside debug/testing
+    # Relative SQLite paths are resolved inside the instance folder by create_app.
+    SQLALCHEMY_DATABASE_URI = "sqlite:///lectureorder.sqlite"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+
+    WTF_CSRF_TIME_LIMIT = None  # no timeouts that change the screen (elderly-friendly pages)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    TRACK_RATE_LIMIT = "20 per 10 minutes"
+    LOGIN_RATE_LIMIT = "10 per minute"
+
+    # Dispatch
+    DISPATCH_MODE = "directed"  # or "pool"
+    OFFER_EXPIRY_HOURS = 12.0
+    MAX_OFFER_ROUNDS = 3
+    MATCH_WEIGHTS: dict = {}
+    API_TOKEN_DAYS = 30
+
+    # Scheduling
+    SLOT_MIN_LEAD_HOURS = 12
+    FILM_SEASON_ALL_YEAR = False
+
+    # Outreach station phone shown on confirmation pages (tel: link)
+    STATION_PHONE = "0972-8612110"
+    STATION_NAME = "平安区公安分局“枫”警宣讲队"
+
+    # APScheduler runs only in the dedicated `flask scheduler` process.
+    SCHEDULER_OFFER_SWEEP_MINUTES = 5
+    CONTACT_RETENTION_DAYS = 365
+
+
+class TestConfig(DefaultConfig):
+    """Cheap settings for the test suite."""
+
+    TESTING = True
+    SECRET_KEY = "test"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False

@@ -1,0 +1,99 @@
+"""Flask CLI commands: seed-demo, create-user, expire-offers, send-notifications, scheduler."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from .domain.errors import DomainError
+from .extensions import db
+from .services.clock import now_utc
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(expire_offers)
+    app.cli.add_command(send_notifications)
+    app.cli.add_command(scheduler)
+
+
+def _refuse_in_production() -> None:
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if current_app.config.get("ENV_NAME") == "production" or (
+        not uri.startswith("sqlite") and not current_app.config.get("ALLOW_DEMO_DATA")
+    ):
+        raise click.ClickException(
+            "seed-demo is refused in production (set ALLOW_DEMO_DATA=1 for a staging database)."
+        )
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load demo data (idempotent: a second run adds nothing)."""
+    from sqlalchemy import select
+
+    from .models import User
+    from .services.demo import seed
+
+    _refuse_in_production()
+    if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo("database not empty: demo data not loaded")
+        return
+    added = seed(now=now_utc())
+    db.session.commit()
+    click.echo(f"demo data: {added}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["member", "coordinator", "admin"]), default="coordinator")
+@click.option("--name", "display_name", default="")
+@click.password_option()
+def create_user(username: str, role: str, display_name: str, password: str) -> None:
+    """Create a login (members also get a team-member profile)."""
+    from .models import Member
+    from .services.accounts import create_user as make
+
+    try:
+        user = make(username, password, role, display_name)
+    except DomainError as exc:
+        raise click.ClickException(exc.reason % exc.params if exc.params else exc.reason) from exc
+    if role == "member":
+        db.session.add(Member(user=user, name=display_name or username))
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command("expire-offers")
+def expire_offers() -> None:
+    """Expire overdue offers and move their orders on (the scheduler runs this too)."""
+    from .services.dispatch import expire_offers as sweep
+
+    count = sweep(now=now_utc())
+    db.session.commit()
+    click.echo(f"expired {count} offer(s)")
+
+
+@click.command("send-notifications")
+def send_notifications() -> None:
+    """Deliver queued notifications with the configured sender."""
+    from .services.notify import send_pending
+
+    count = send_pending(now=now_utc())
+    db.session.commit()
+    click.echo(f"processed {count} notification(s)")
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Run the background jobs; start exactly ONE of these next to the web workers."""
+    from .jobs import build_scheduler
+
+    sched = build_scheduler(current_app._get_current_object())
+    click.echo("scheduler running (Ctrl+C to stop)")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

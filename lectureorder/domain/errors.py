@@ -1,0 +1,55 @@
+"""Errors raised by the pure domain; each names the input field it concerns."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation without translating it (the view translates)."""
+    return message
+
+
+class DomainError(Exception):
+    """A rule was broken.
+
+    ``field`` names the input that is at fault (``None`` for the whole form), ``reason`` is an
+    untranslated English message marked with :func:`N_`; ``params`` fill its ``%(name)s`` holes.
+    Only the web layer turns it into a translated form error, flash or JSON error.
+    """
+
+    def __init__(self, field: str | None, reason: str, **params: object) -> None:
+        super().__init__(f"{field}: {reason % params if params else reason}")
+        self.field = field
+        self.reason = reason
+        self.params = params
+
+
+class InvalidTransition(DomainError):
+    """An order (or session, or offer) was asked to move to a state it cannot reach from here."""
+
+    def __init__(self, current: str, action: str) -> None:
+        super().__init__(
+            None,
+            N_("This cannot be done while the order is “%(state)s” (%(action)s)."),
+            state=current,
+            action=action,
+        )
+        self.current = current
+        self.action = action
+
+
+class Conflict(DomainError):
+    """Someone else took or changed the thing first (HTTP 409): already taken, expired, clash."""
+
+
+class ValidationFailed(Exception):
+    """Several inputs are wrong at once; the view shows each message next to its field."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def collect(cls, errors: list[DomainError]) -> None:
+        """Raise when `errors` is not empty."""
+        if errors:
+            raise cls(errors)

@@ -1,0 +1,54 @@
+"""Background jobs (APScheduler), run only by the single `flask scheduler` process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+
+from .extensions import db
+from .services import dispatch, notify, ordering_retention
+from .services.clock import now_utc
+
+log = logging.getLogger(__name__)
+
+
+def run_job(app: Flask, work: Callable[..., int], name: str) -> int:
+    """One unit of work per run: call the service, commit, or roll back on failure."""
+    with app.app_context():
+        try:
+            count = work(now=now_utc())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            raise
+        if count:
+            log.info("job %s: %s row(s)", name, count)
+        return count
+
+
+JOBS: dict[str, Callable[..., int]] = {
+    "expire_offers": dispatch.expire_offers,
+    "send_notifications": notify.send_pending,
+    "purge_contacts": ordering_retention.purge_old_contacts,
+}
+
+
+def build_scheduler(app: Flask, *, blocking: bool = True):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    minutes = app.config["SCHEDULER_OFFER_SWEEP_MINUTES"]
+    # coalesce + max_instances=1: a slow run is never overlapped by the next one.
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    scheduler.add_job(run_job, "interval", minutes=minutes, args=[app, JOBS["expire_offers"], "expire_offers"],
+                      id="expire_offers", **common)
+    scheduler.add_job(run_job, "interval", minutes=1, args=[app, JOBS["send_notifications"], "send_notifications"],
+                      id="send_notifications", **common)
+    scheduler.add_job(run_job, "cron", hour=3, minute=17, args=[app, JOBS["purge_contacts"], "purge_contacts"],
+                      id="purge_contacts", **common)
+    return scheduler

@@ -1,0 +1,65 @@
+"""Scheduled lecture sessions (never called `Session`) and their delivery record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .kit import EquipmentKit
+from .place import Township
+from .user import Member
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+session_helper = Table(
+    "session_helper",
+    db.metadata,
+    Column("session_id", ForeignKey("lecture_session.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("member.id"), primary_key=True),
+)
+
+
+class LectureSession(db.Model):
+    __table_args__ = (
+        Index("ix_lecture_session_member_start", "lead_member_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), unique=True)
+    format: Mapped[str] = mapped_column(String(20))
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive
+    venue: Mapped[str] = mapped_column(String(120), default="")
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"), index=True)
+    lead_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    kit_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_kit.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.SCHEDULED, index=True)
+    headcount: Mapped[int | None]
+    delivery_notes: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    order: Mapped[Order | None] = relationship(back_populates="lecture_session")
+    lead_member: Mapped[Member] = relationship()
+    helpers: Mapped[list[Member]] = relationship(secondary=session_helper)
+    kit: Mapped[EquipmentKit | None] = relationship()
+    township: Mapped[Township | None] = relationship()
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+from .order import Order  # noqa: E402

@@ -1,0 +1,333 @@
+"""Dispatch (派单): rank members for an order, offer it, accept/decline/expire, assign."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain import matching
+from ..domain.calendars import TZ
+from ..domain.errors import Conflict, DomainError, N_
+from ..domain.lifecycle import OrderStatus
+from ..extensions import db
+from ..models import (
+    Feedback, LectureSession, Member, Offer, Order, SessionStatus, Topic, User, order_topic,
+)
+from . import notify, scheduling
+from .unit import TAKEN, flush_or_conflict
+
+OPEN = "open"
+MAX_SLOTS_PER_OFFER = 6
+POOL_SIZE = 10
+
+
+# ---------------------------------------------------------------- loading what the domain needs
+
+def _window_utc(order: Order) -> tuple[datetime, datetime]:
+    start = datetime.combine(order.earliest, time.min, TZ).astimezone(UTC)
+    end = datetime.combine(order.latest + timedelta(days=1), time.min, TZ).astimezone(UTC)
+    return start, end
+
+
+def load_profiles(start: datetime, end: datetime, *, now: datetime) -> list[matching.MemberProfile]:
+    """Every active member as the matcher sees them; a fixed number of queries."""
+    members = db.session.scalars(
+        select(Member).where(Member.active.is_(True)).order_by(Member.id).options(
+            selectinload(Member.specialties), selectinload(Member.vice_principal_of),
+            selectinload(Member.leaves), selectinload(Member.home_township),
+        )
+    ).all()
+    # A week either side so weekly caps see the whole ISO week.
+    busy_rows = db.session.execute(
+        select(LectureSession.lead_member_id, LectureSession.start, LectureSession.end,
+               LectureSession.township_id).where(
+            LectureSession.status != SessionStatus.CANCELLED,
+            LectureSession.start < end + timedelta(days=7),
+            LectureSession.end > start - timedelta(days=7),
+        )
+    ).all()
+    busy: dict[int, list[matching.Busy]] = defaultdict(list)
+    for member_id, s, e, township_id in busy_rows:
+        busy[member_id].append(matching.Busy(start=s, end=e, township_id=township_id))
+    recent = dict(db.session.execute(
+        select(LectureSession.lead_member_id, func.count()).where(
+            LectureSession.status != SessionStatus.CANCELLED,
+            LectureSession.start >= now - timedelta(days=30), LectureSession.start < now,
+        ).group_by(LectureSession.lead_member_id)
+    ).all())
+    experience: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for member_id, code, n in db.session.execute(
+        select(LectureSession.lead_member_id, Topic.code, func.count())
+        .join(order_topic, order_topic.c.order_id == LectureSession.order_id)
+        .join(Topic, Topic.id == order_topic.c.topic_id)
+        .where(LectureSession.status == SessionStatus.DELIVERED)
+        .group_by(LectureSession.lead_member_id, Topic.code)
+    ):
+        experience[member_id].append((code, n))
+    ratings = {
+        member_id: (float(avg), n)
+        for member_id, avg, n in db.session.execute(
+            select(LectureSession.lead_member_id, func.avg(Feedback.rating), func.count())
+            .join(Feedback, Feedback.order_id == LectureSession.order_id)
+            .group_by(LectureSession.lead_member_id)
+        )
+    }
+    profiles = []
+    for m in members:
+        home = m.home_township
+        avg, n = ratings.get(m.id, (None, 0))
+        profiles.append(matching.MemberProfile(
+            id=m.id, name=m.name, active=m.active,
+            topics=frozenset(t.code for t in m.specialties),
+            formats=frozenset(m.formats or ()), languages=frozenset(m.languages or ("zh",)),
+            home_township_id=m.home_township_id,
+            home=(home.lat, home.lon) if home is not None and home.lat is not None else None,
+            vice_principal_of=frozenset(s.id for s in m.vice_principal_of),
+            kit_qualified=m.kit_qualified,
+            leave=tuple((lv.start, lv.end) for lv in m.leaves),
+            busy=tuple(busy.get(m.id, ())), daily_cap=m.daily_cap, weekly_cap=m.weekly_cap,
+            recent_sessions=recent.get(m.id, 0), topic_experience=tuple(experience.get(m.id, ())),
+            avg_rating=avg, rating_count=n,
+        ))
+    return profiles
+
+
+def order_need(order: Order, slots) -> matching.OrderNeed:
+    place = order.place
+    venue = None
+    if place is not None and place.lat is not None:
+        venue = (place.lat, place.lon)
+    elif order.township.lat is not None:
+        venue = (order.township.lat, order.township.lon)
+    tried = frozenset(o.member_id for o in order.offers if o.status in ("declined", "expired"))
+    return matching.OrderNeed(
+        id=order.id, topics=frozenset(order.topic_codes), format=order.format,
+        township_id=order.township_id, venue=venue, school_id=order.school_id,
+        language=order.language, slots=tuple((s.start, s.end) for s in slots), exclude=tried,
+    )
+
+
+def weights() -> matching.Weights:
+    return matching.Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS") or {})
+
+
+def order_slots(order: Order, *, now: datetime):
+    try:
+        return scheduling.propose_slots(
+            order.format, order.place_kind, order.place_id, order.earliest, order.latest, now=now
+        )
+    except DomainError:  # the window has passed or the place changed: nothing to offer
+        return []
+
+
+def candidates_for(order: Order, *, now: datetime) -> tuple[matching.Ranking, list]:
+    slots = order_slots(order, now=now)
+    start, end = _window_utc(order)
+    profiles = load_profiles(start, end, now=now)
+    return matching.rank_candidates(order_need(order, slots), profiles, now, weights()), slots
+
+
+# ---------------------------------------------------------------- offering
+
+def offer_expiry(now: datetime, first_slot_start: datetime | None) -> datetime:
+    """Configured hours, shorter when the session is near (a third of the time left, ≥ 30 min)."""
+    hours = float(current_app.config["OFFER_EXPIRY_HOURS"])
+    expires = now + timedelta(hours=hours)
+    if first_slot_start is not None:
+        near = now + max((first_slot_start - now) / 3, timedelta(minutes=30))
+        expires = min(expires, near)
+    return expires
+
+
+def _slots_json(slots) -> list[list[str]]:
+    return [[s.astimezone(UTC).isoformat(), e.astimezone(UTC).isoformat()] for s, e in slots]
+
+
+def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) -> list[Offer]:
+    """Offer the order to the best candidate (or the pool); escalate when nobody can take it."""
+    max_rounds = int(current_app.config["MAX_OFFER_ROUNDS"])
+    if order.offer_rounds >= max_rounds:
+        order.transition("escalate", now=now, actor=actor,
+                         detail={"reason": "rounds", "rounds": order.offer_rounds})
+        _tell_coordinators(order, now, "rounds")
+        return []
+    ranking, slots = candidates_for(order, now=now)
+    if not slots or not ranking.candidates:
+        reason = "no_slot" if not slots else "no_candidate"
+        order.transition("escalate", now=now, actor=actor, detail={"reason": reason})
+        _tell_coordinators(order, now, reason)
+        return []
+    pool = current_app.config["DISPATCH_MODE"] == "pool"
+    chosen = ranking.candidates[:POOL_SIZE] if pool else ranking.candidates[:1]
+    offers = []
+    order.offer_rounds += 1
+    for rank, cand in enumerate(chosen, start=1):
+        free = sorted(cand.free_slots)[:MAX_SLOTS_PER_OFFER]
+        offer = Offer(
+            order=order, member_id=cand.member_id, rank=rank, score=round(cand.score, 3),
+            parts=[{"name": p.name, "weight": p.weight, "value": round(p.value, 4),
+                    "points": round(p.points, 3), "detail": p.detail} for p in cand.parts],
+            slots=_slots_json(free), created_at=now,
+            expires_at=offer_expiry(now, free[0][0] if free else None),
+        )
+        db.session.add(offer)
+        offers.append(offer)
+    db.session.flush()
+    order.transition("offer", now=now, actor=actor, detail={
+        "members": [o.member_id for o in offers], "round": order.offer_rounds,
+        "mode": "pool" if pool else "directed",
+    })
+    for offer in offers:
+        notify.enqueue("offer_new", key=f"offer:{offer.id}:new", recipient_kind="member",
+                       member_id=offer.member_id, order=order, now=now,
+                       payload={"offer_id": offer.id, "code": order.code})
+    return offers
+
+
+def _tell_coordinators(order: Order, now: datetime, reason: str) -> None:
+    notify.enqueue("order_needs_attention", key=f"order:{order.id}:attention:{order.version}",
+                   recipient_kind="coordinator", order=order, now=now,
+                   payload={"code": order.code, "reason": reason})
+
+
+def open_offers_for(member: Member, *, now: datetime) -> list[Offer]:
+    return list(db.session.scalars(
+        select(Offer).where(Offer.member_id == member.id, Offer.status == OPEN,
+                            Offer.expires_at > now)
+        .order_by(Offer.expires_at)
+        .options(selectinload(Offer.order).selectinload(Order.topics),
+                 selectinload(Offer.order).selectinload(Order.township))
+    ))
+
+
+def _member_offer(offer_id: int, member: Member) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.member_id != member.id:
+        raise LookupError(offer_id)
+    return offer
+
+
+def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, now: datetime) -> LectureSession:
+    """First accept wins, exactly once; a loser gets Conflict (HTTP 409)."""
+    offer = _member_offer(offer_id, member)
+    if offer.status != OPEN or offer.expires_at <= now:
+        raise Conflict(None, TAKEN)
+    order = offer.order
+    if order.status != OrderStatus.OFFERED:
+        raise Conflict(None, TAKEN)
+    if slot_start is None:
+        raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    chosen = next((s for s in offer.slot_times if s[0] == slot_start), None)
+    if chosen is None:
+        raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
+                                      now=now)
+    offer.status = "accepted"
+    offer.responded_at = now
+    for other in order.offers:
+        if other is not offer and other.status == OPEN:
+            other.status = "withdrawn"
+    order.transition("schedule", now=now, actor=member.user,
+                     detail={"member_id": member.id, "start": chosen[0].isoformat()})
+    flush_or_conflict(TAKEN)
+    notify.enqueue("order_scheduled", key=f"order:{order.id}:scheduled:{session.id}",
+                   recipient_kind="requester", order=order, now=now,
+                   payload={"code": order.code, "start": chosen[0].isoformat()})
+    return session
+
+
+def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime) -> Offer:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason", N_("Please say why you cannot take it."))
+    if len(reason) > 200:
+        raise DomainError("reason", N_("At most %(n)d characters."), n=200)
+    offer = _member_offer(offer_id, member)
+    if offer.status != OPEN:
+        raise Conflict(None, N_("This offer is no longer open."))
+    offer.status = "declined"
+    offer.decline_reason = reason
+    offer.responded_at = now
+    _move_on(offer.order, now=now, actor=member.user)
+    flush_or_conflict(TAKEN)
+    return offer
+
+
+def _move_on(order: Order, *, now: datetime, actor: User | None) -> None:
+    """After a decline or expiry: next candidate, unless others in the pool are still open."""
+    if order.status != OrderStatus.OFFERED:
+        return
+    if any(o.status == OPEN for o in order.offers):
+        return
+    dispatch_order(order, now=now, actor=actor)
+
+
+def expire_offers(*, now: datetime) -> int:
+    """Expire overdue offers and move their orders on. Idempotent; safe to run concurrently."""
+    overdue = db.session.scalars(
+        select(Offer.id).where(Offer.status == OPEN, Offer.expires_at <= now).order_by(Offer.id)
+    ).all()
+    done = 0
+    for offer_id in overdue:
+        with db.session.begin_nested():
+            offer = db.session.get(Offer, offer_id)
+            if offer is None or offer.status != OPEN:
+                continue
+            offer.status = "expired"
+            offer.responded_at = now
+            _move_on(offer.order, now=now, actor=None)
+            try:
+                db.session.flush()
+            except StaleDataError:
+                continue
+            done += 1
+    return done
+
+
+def assign(order: Order, member: Member, slot_start: datetime | None, *, now: datetime, actor: User) -> LectureSession:
+    """A coordinator assigns (or re-assigns) an order to a member directly."""
+    if not member.active:
+        raise DomainError("member", N_("This member is not active."))
+    session = order.lecture_session
+    if order.status == OrderStatus.SCHEDULED and session is not None:
+        if scheduling.on_leave(member, session.start, session.end) or scheduling.member_clash(
+            member.id, session.start, session.end, order.township_id, ignore_session_id=session.id
+        ):
+            raise Conflict("member", N_("%(name)s is not free at that time."), name=member.name)
+        before = session.lead_member_id
+        scheduling.lock_schedule(member, now)
+        session.lead_member = member
+        db.session.add(_reassign_event(order, actor, now, before, member.id))
+        flush_or_conflict(TAKEN)
+        return session
+    if order.status not in (OrderStatus.SUBMITTED, OrderStatus.OFFERED, OrderStatus.NEEDS_ATTENTION):
+        raise Conflict(None, N_("This order can no longer be assigned."))
+    slots = order_slots(order, now=now)
+    chosen = next(((s.start, s.end) for s in slots if s.start == slot_start), None)
+    if chosen is None:
+        raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
+                                      now=now)
+    for offer in order.offers:
+        if offer.status == OPEN:
+            offer.status = "withdrawn"
+    order.transition("schedule", now=now, actor=actor,
+                     detail={"member_id": member.id, "assigned": True, "start": chosen[0].isoformat()})
+    flush_or_conflict(TAKEN)
+    notify.enqueue("session_assigned", key=f"session:{session.id}:assigned:{member.id}",
+                   recipient_kind="member", member_id=member.id, order=order, now=now,
+                   payload={"code": order.code})
+    return session
+
+
+def _reassign_event(order: Order, actor: User, now: datetime, before: int, after: int):
+    from ..models import AuditEvent
+
+    return AuditEvent(at=now, actor=actor, actor_label=actor.username, entity="order",
+                      entity_id=order.id, action="reassign", from_state=order.status,
+                      to_state=order.status, detail={"from_member": before, "to_member": after})

@@ -1,0 +1,69 @@
+"""Fulfilment (送单): members record what was delivered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ..extensions import db
+from ..models import LectureSession, Member, Order, SessionStatus, session_helper
+from . import notify
+from .unit import flush_or_conflict
+
+MAX_HEADCOUNT = 5000
+
+
+def member_sessions(member: Member, *, since: datetime | None = None) -> list[LectureSession]:
+    helper_of = select(session_helper.c.session_id).where(session_helper.c.member_id == member.id)
+    stmt = select(LectureSession).where(
+        (LectureSession.lead_member_id == member.id) | LectureSession.id.in_(helper_of)
+    ).order_by(LectureSession.start).options(
+        selectinload(LectureSession.order).selectinload(Order.topics),
+        selectinload(LectureSession.order).selectinload(Order.township),
+    )
+    if since is not None:
+        stmt = stmt.where(LectureSession.end >= since)
+    return list(db.session.scalars(stmt))
+
+
+def member_session(session_id: int, member: Member) -> LectureSession:
+    session = db.session.get(LectureSession, session_id)
+    if session is None or (
+        session.lead_member_id != member.id and member not in session.helpers
+    ):
+        raise LookupError(session_id)
+    return session
+
+
+def record_delivery(
+    session: LectureSession, member: Member, headcount: int | None, notes: str, *, now: datetime
+) -> LectureSession:
+    errors = []
+    if headcount is None:
+        errors.append(DomainError("headcount", N_("Please enter how many people attended.")))
+    elif headcount < 0 or headcount > MAX_HEADCOUNT:
+        errors.append(DomainError("headcount", N_("Please enter a number from 0 to %(n)d."),
+                                  n=MAX_HEADCOUNT))
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        errors.append(DomainError("notes", N_("At most %(n)d characters."), n=2000))
+    ValidationFailed.collect(errors)
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict(None, N_("This session is not open for a delivery record."))
+    if session.start > now:
+        raise Conflict(None, N_("You can record the delivery once the session has started."))
+    session.status = SessionStatus.DELIVERED
+    session.headcount = headcount
+    session.delivery_notes = notes
+    session.delivered_at = now
+    order = session.order
+    if order is not None:
+        order.transition("deliver", now=now, actor=member.user,
+                         detail={"session_id": session.id, "headcount": headcount})
+        notify.enqueue("please_rate", key=f"order:{order.id}:rate", recipient_kind="requester",
+                       order=order, now=now, payload={"code": order.code})
+    flush_or_conflict()
+    return session

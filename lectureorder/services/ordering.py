@@ -1,0 +1,122 @@
+"""Ordering (群众点单): place, find, cancel and rate orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..domain.contact import last4_matches, new_order_code, normalise_order_code
+from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ..domain.formats import ALLOWED_PLACE_KINDS
+from ..domain.lifecycle import OrderStatus
+from ..domain.orders import OrderRequest, validate_order
+from ..extensions import db
+from ..models import Feedback, Order, SessionStatus, Topic, User
+from . import dispatch, notify, scheduling
+from .clock import local_today
+from .unit import flush_or_conflict
+
+
+def active_topics() -> list[Topic]:
+    return list(db.session.scalars(
+        select(Topic).where(Topic.active.is_(True)).order_by(Topic.position, Topic.id)
+    ))
+
+
+def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None) -> Order:
+    """Validate, store and dispatch an order. Raises ValidationFailed with every problem."""
+    topics = {t.code: t for t in active_topics()}
+    cleaned, errors = validate_order(
+        req, today=local_today(now),
+        topic_formats={code: set(t.formats or ()) for code, t in topics.items()},
+        allowed_place_kinds=ALLOWED_PLACE_KINDS,
+    )
+    place = None
+    if not any(e.field == "place" for e in errors):
+        try:
+            place = scheduling.load_place(cleaned.place_kind, cleaned.place_id)
+        except DomainError as exc:
+            errors.append(exc)
+    ValidationFailed.collect(errors)
+
+    order = Order(
+        code=_unused_code(), status=OrderStatus.SUBMITTED, format=cleaned.format,
+        place_kind=cleaned.place_kind, township_id=place.township_id,
+        audience_type=cleaned.audience_type, audience_size=cleaned.audience_size,
+        earliest=cleaned.earliest, latest=cleaned.latest, language=cleaned.language,
+        requester_name=cleaned.requester_name, requester_org=cleaned.requester_org,
+        requester_phone=cleaned.phone, channel=cleaned.channel, notes=cleaned.notes,
+        created_at=now, updated_at=now, created_by=actor,
+        topics=[topics[c] for c in cleaned.topics],
+    )
+    setattr(order, f"{cleaned.place_kind}_id", place.id)
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(_submitted_event(order, now, actor))
+    dispatch.dispatch_order(order, now=now, actor=actor)
+    return order
+
+
+def _submitted_event(order: Order, now: datetime, actor: User | None):
+    from ..models import AuditEvent
+
+    return AuditEvent(at=now, actor=actor, actor_label=actor.username if actor else "requester",
+                      entity="order", entity_id=order.id, action="submit", from_state=None,
+                      to_state=OrderStatus.SUBMITTED, detail={"channel": order.channel})
+
+
+def _unused_code() -> str:
+    for _ in range(20):
+        code = new_order_code()
+        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free order code")  # 31^6 codes: practically unreachable
+
+
+def find_order(code: str, last4: str) -> Order | None:
+    """The order for this code and phone; None for any mismatch (never says which part)."""
+    code = normalise_order_code(code)
+    if not code or len(code) > 12:
+        return None
+    order = db.session.scalar(select(Order).where(Order.code == code))
+    if order is None or not order.requester_phone:
+        return None
+    return order if last4_matches(order.requester_phone, last4) else None
+
+
+def cancel_order(order: Order, *, now: datetime, actor: User | None = None, reason: str = "") -> Order:
+    if not order.cancellable:
+        raise Conflict(None, N_("This order can no longer be cancelled."))
+    session = order.lecture_session
+    if session is not None and session.status == SessionStatus.SCHEDULED:
+        session.status = SessionStatus.CANCELLED
+        notify.enqueue("session_cancelled", key=f"session:{session.id}:cancelled",
+                       recipient_kind="member", member_id=session.lead_member_id, order=order,
+                       now=now, payload={"code": order.code})
+    for offer in order.offers:
+        if offer.status == "open":
+            offer.status = "withdrawn"
+    order.transition("cancel", now=now, actor=actor, label="" if actor else "requester",
+                     detail={"reason": reason[:200]} if reason else None)
+    flush_or_conflict()
+    return order
+
+
+def rate_order(order: Order, rating: int | None, comment: str, *, now: datetime) -> Feedback:
+    errors = []
+    if rating is None or not 1 <= rating <= 5:
+        errors.append(DomainError("rating", N_("Please choose 1 to 5 stars.")))
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors.append(DomainError("comment", N_("At most %(n)d characters."), n=500))
+    ValidationFailed.collect(errors)
+    if order.feedback is not None:
+        raise Conflict(None, N_("You have already rated this talk. Thank you!"))
+    if order.status != OrderStatus.DELIVERED:
+        raise Conflict(None, N_("You can rate the talk once it has taken place."))
+    feedback = Feedback(order=order, rating=rating, comment=comment, created_at=now)
+    db.session.add(feedback)
+    order.transition("close", now=now, label="requester", detail={"rating": rating})
+    flush_or_conflict()
+    return feedback

@@ -1,0 +1,27 @@
+"""Contact-data retention (PIPL): requester phones are erased a while after the order ends."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain.lifecycle import OrderStatus
+from ..extensions import db
+from ..models import Order
+
+FINISHED = (OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.DELIVERED)
+
+
+def purge_old_contacts(*, now: datetime) -> int:
+    cutoff = now - timedelta(days=int(current_app.config["CONTACT_RETENTION_DAYS"]))
+    orders = db.session.scalars(select(Order).where(
+        Order.status.in_(FINISHED), Order.updated_at < cutoff,
+        Order.requester_phone.is_not(None),
+    )).all()
+    for order in orders:
+        order.requester_phone = None
+        order.contact_purged_at = now
+    db.session.flush()
+    return len(orders)

@@ -1,0 +1,209 @@
+"""Scheduling: candidate slots for a place and format, and booking sessions without clashes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain import calendars as cal
+from ..domain import formats as fm
+from ..domain.errors import Conflict, DomainError, N_
+from ..extensions import db
+from ..models import (
+    Blackout, EquipmentKit, HolidayOverride, LectureSession, Market, Member, School, SessionStatus,
+    Village,
+)
+
+PLACE_MODELS = {"village": Village, "school": School, "market": Market}
+# Travel between townships on mountain roads: keep an hour between two sessions of one member.
+TRAVEL_BUFFER = timedelta(minutes=60)
+SAME_TOWNSHIP_BUFFER = timedelta(minutes=20)
+
+
+def load_place(kind: str, place_id: int | None) -> Village | School | Market:
+    model = PLACE_MODELS.get(kind)
+    if model is None:
+        raise DomainError("place", N_("Please choose a village, school or market."))
+    place = db.session.get(model, place_id) if place_id is not None else None
+    if place is None:
+        raise DomainError("place", N_("This place is not in our list."))
+    return place
+
+
+def slot_settings() -> fm.SlotSettings:
+    cfg = current_app.config
+    return fm.SlotSettings(
+        min_lead_hours=cfg["SLOT_MIN_LEAD_HOURS"],
+        film_season_all_year=cfg["FILM_SEASON_ALL_YEAR"],
+    )
+
+
+def market_rule(market: Market) -> cal.MarketRule:
+    policy: dict = {"missing_30": market.missing_30 or "skip"}
+    if market.pauses:
+        policy["pauses"] = tuple(
+            (date.fromisoformat(a), date.fromisoformat(b)) for a, b in market.pauses
+        )
+    if market.spring_festival_days_before is not None or market.spring_festival_days_after:
+        policy["spring_festival_pause"] = (
+            market.spring_festival_days_before or 0, market.spring_festival_days_after or 0
+        )
+    return cal.MarketRule.from_contract(market.cycle, **policy)
+
+
+def _utc_bounds(earliest: date, latest: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(earliest, time.min, cal.TZ).astimezone(UTC)
+    end = datetime.combine(latest + timedelta(days=1), time.min, cal.TZ).astimezone(UTC)
+    return start, end
+
+
+def kit_availability(start: datetime, end: datetime) -> tuple[fm.KitAvailability, ...]:
+    """Every active kit with its bookings in [start, end): two queries whatever the history."""
+    kits = db.session.scalars(
+        select(EquipmentKit).where(EquipmentKit.active.is_(True)).order_by(EquipmentKit.id)
+    ).all()
+    rows = db.session.execute(
+        select(LectureSession.kit_id, LectureSession.start, LectureSession.end).where(
+            LectureSession.kit_id.is_not(None),
+            LectureSession.status != SessionStatus.CANCELLED,
+            LectureSession.start < end,
+            LectureSession.end > start,
+        )
+    ).all()
+    busy: dict[int, list[tuple[datetime, datetime]]] = {k.id: [] for k in kits}
+    for kit_id, s, e in rows:
+        busy.setdefault(kit_id, []).append((s, e))
+    return tuple(fm.KitAvailability(kit_id=k.id, busy=tuple(busy[k.id])) for k in kits)
+
+
+def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: bool) -> fm.PlaceContext:
+    township_id = place.township_id
+    blackouts = db.session.scalars(
+        select(Blackout).where(
+            Blackout.township_id == township_id, Blackout.first <= latest, Blackout.last >= earliest
+        )
+    ).all()
+    overrides = db.session.scalars(
+        select(HolidayOverride).where(
+            HolidayOverride.day >= earliest, HolidayOverride.day <= latest
+        )
+    ).all()
+    terms: tuple = ()
+    market = None
+    hours = (time(9, 30), time(12, 0))
+    if kind == "school":
+        terms = tuple(cal.Term(first=t.first, last=t.last) for t in place.terms)
+        if not terms:  # a school with no term calendar entered: Haidong's usual terms
+            terms = cal.default_terms(earliest.year - 1) + cal.default_terms(earliest.year) + (
+                cal.default_terms(latest.year) if latest.year != earliest.year else ()
+            )
+    elif kind == "market":
+        market = market_rule(place)
+        hours = (place.opens, place.closes)
+    kits: tuple = ()
+    if with_kits:
+        kits = kit_availability(*_utc_bounds(earliest, latest))
+    return fm.PlaceContext(
+        kind=kind, lat=place.lat, lon=place.lon, market=market, market_hours=hours, terms=terms,
+        blackouts=tuple(
+            cal.Blackout(first=b.first, last=b.last, weekdays=frozenset(b.weekdays or ()),
+                         start=b.start, end=b.end, label=b.label)
+            for b in blackouts
+        ),
+        holiday_overrides=tuple(
+            cal.HolidayOverride(day=o.day, working=o.working, name=o.name) for o in overrides
+        ),
+        kits=kits,
+    )
+
+
+def propose_slots(
+    fmt: str, place_kind: str, place_id: int | None, earliest: date, latest: date, *,
+    now: datetime,
+) -> list[fm.Slot]:
+    """The one seam every flow uses to get candidate slots for a place, format and window."""
+    place = load_place(place_kind, place_id)
+    ctx = place_context(place_kind, place, earliest, latest,
+                        with_kits=fmt == fm.Format.MOBILE_FILM)
+    return fm.propose_slots(fmt, ctx, earliest, latest, now, slot_settings())
+
+
+def member_clash(
+    member_id: int, start: datetime, end: datetime, township_id: int | None, *,
+    ignore_session_id: int | None = None,
+) -> LectureSession | None:
+    """An existing session of the member too close to [start, end) (travel buffer included)."""
+    stmt = select(LectureSession).where(
+        LectureSession.lead_member_id == member_id,
+        LectureSession.status != SessionStatus.CANCELLED,
+        LectureSession.start < end + TRAVEL_BUFFER,
+        LectureSession.end > start - TRAVEL_BUFFER,
+    )
+    if ignore_session_id is not None:
+        stmt = stmt.where(LectureSession.id != ignore_session_id)
+    for other in db.session.scalars(stmt):
+        buffer = SAME_TOWNSHIP_BUFFER if other.township_id == township_id else TRAVEL_BUFFER
+        if other.start < end + buffer and start - buffer < other.end:
+            return other
+    return None
+
+
+def free_kit(start: datetime, end: datetime, *, ignore_session_id: int | None = None) -> EquipmentKit | None:
+    taken = select(LectureSession.kit_id).where(
+        LectureSession.kit_id.is_not(None),
+        LectureSession.status != SessionStatus.CANCELLED,
+        LectureSession.start < end,
+        LectureSession.end > start,
+    )
+    if ignore_session_id is not None:
+        taken = taken.where(LectureSession.id != ignore_session_id)
+    return db.session.scalar(
+        select(EquipmentKit).where(EquipmentKit.active.is_(True), EquipmentKit.id.not_in(taken))
+        .order_by(EquipmentKit.id).limit(1)
+    )
+
+
+def on_leave(member: Member, start: datetime, end: datetime) -> bool:
+    return any(lv.start < end and start < lv.end for lv in member.leaves)
+
+
+def lock_schedule(member: Member, now: datetime, kit: EquipmentKit | None = None) -> None:
+    """Write the member's (and kit's) row so concurrent bookings of them cannot both commit."""
+    member.last_booked_at = now
+    if kit is not None:
+        kit.last_booked_at = now
+
+
+def book_session(
+    *, order, member: Member, start: datetime, end: datetime, now: datetime,
+    helpers: Iterable[Member] = (),
+) -> LectureSession:
+    """Create the session for an order, refusing clashes for the member and the kit."""
+    township_id = order.township_id
+    if on_leave(member, start, end):
+        raise Conflict("slot_start", N_("%(name)s is on leave at that time."), name=member.name)
+    clash = member_clash(member.id, start, end, township_id)
+    if clash is not None:
+        raise Conflict("slot_start", N_("%(name)s already has a session at that time."),
+                       name=member.name)
+    kit = None
+    if order.format == fm.Format.MOBILE_FILM:
+        kit = free_kit(start, end)
+        if kit is None:
+            raise Conflict("slot_start", N_("No film kit is free at that time."))
+    lock_schedule(member, now, kit)
+    session = LectureSession(
+        order=order, format=order.format, start=start, end=end, venue=venue_name(order),
+        township_id=township_id, lead_member=member, kit=kit, created_at=now,
+        helpers=list(helpers),
+    )
+    db.session.add(session)
+    return session
+
+
+def venue_name(order) -> str:
+    place = order.place
+    return f"{order.township.name} {place.name}" if place is not None else order.township.name

@@ -1,0 +1,7 @@
+"""JSON API v1 (/api/v1), described by /api/v1/openapi.json."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import routes  # noqa: E402,F401

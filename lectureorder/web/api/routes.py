@@ -1,0 +1,288 @@
+"""JSON API v1 views: thin, the same services as the HTML pages."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, jsonify, request
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...domain import formats as fm
+from ...domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ...extensions import db, limiter
+from ...models import Member, Order, Township
+from ...services import dispatch, fulfilment, ordering, scheduling
+from ...services.accounts import authenticate, issue_token
+from ...services.clock import now_utc
+from ..access import api_coordinator, api_member, api_public
+from ..forms import error_dict
+from ..i18n import current_lang
+from . import bp
+from .openapi import openapi_document
+from .schema import (
+    a_date, a_datetime, body, integer, offer_json, order_request, order_status_json,
+    session_json, slot_json, text,
+)
+
+
+def unprocessable(exc: ValidationFailed | DomainError):
+    return jsonify({"errors": error_dict(exc)}), 422
+
+
+def conflict(exc: Conflict):
+    return jsonify({"error": gettext(exc.reason, **exc.params), "status": 409}), 409
+
+
+@bp.errorhandler(ValidationFailed)
+def _validation_failed(exc):
+    db.session.rollback()
+    return unprocessable(exc)
+
+
+@bp.errorhandler(Conflict)
+def _conflict(exc):
+    db.session.rollback()
+    return conflict(exc)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc):
+    db.session.rollback()
+    return unprocessable(exc)
+
+
+@bp.get("/openapi.json")
+@api_public
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/menu")
+@api_public
+def menu():
+    lang = current_lang()
+    return jsonify([
+        {"code": t.code, "title": t.title(lang), "summary": t.summary(lang),
+         "formats": list(t.formats or ()), "typical_minutes": t.typical_minutes}
+        for t in ordering.active_topics()
+    ])
+
+
+@bp.get("/places")
+@api_public
+def places():
+    towns = db.session.scalars(select(Township).order_by(Township.position, Township.id).options(
+        selectinload(Township.villages), selectinload(Township.schools),
+        selectinload(Township.markets))).all()
+
+    def point(p) -> dict:
+        return {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon}
+
+    return jsonify({"townships": [
+        {"id": t.id, "name": t.display(current_lang()), "lat": t.lat, "lon": t.lon,
+         "villages": [point(v) for v in t.villages],
+         "schools": [point(s) for s in t.schools],
+         "markets": [point(m) | {"cycle": m.cycle, "opens": m.opens.strftime("%H:%M"),
+                                 "closes": m.closes.strftime("%H:%M")}
+                     for m in t.markets if m.active]}
+        for t in towns
+    ]})
+
+
+@bp.get("/slots")
+@api_public
+def slots():
+    args, errors = request.args, []
+    fmt = args.get("format", "")
+    kind = args.get("place_kind", "")
+    place_id = integer(args.get("place_id"), "place_id", errors)
+    earliest = a_date(args.get("from"), "from", errors)
+    latest = a_date(args.get("to"), "to", errors)
+    if fmt not in {f.value for f in fm.Format}:
+        errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
+    if place_id is None:
+        errors.append(DomainError("place_id", N_("Please choose the place from the list.")))
+    if earliest is None or latest is None:
+        errors.append(DomainError("from", N_("Please give a date window (from, to).")))
+    ValidationFailed.collect(errors)
+    found = scheduling.propose_slots(fmt, kind, place_id, earliest, latest, now=now_utc())
+    return jsonify([slot_json(s.start, s.end) | {"notes": [gettext(n) for n in s.notes]}
+                    for s in found])
+
+
+@bp.post("/orders")
+@api_public
+def place_order():
+    order = ordering.place_order(order_request(body()), now=now_utc())
+    db.session.commit()
+    return jsonify(order_status_json(order)), 201
+
+
+def _tracked(data: dict) -> Order:
+    errors: list = []
+    code = text(data, "code", errors, required=True)
+    last4 = text(data, "phone_last4", errors, required=True)
+    ValidationFailed.collect(errors)
+    order = ordering.find_order(code, last4)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.post("/orders/track")
+@api_public
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+def track():
+    return jsonify(order_status_json(_tracked(body())))
+
+
+@bp.post("/orders/cancel")
+@api_public
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+def cancel():
+    data = body()
+    order = _tracked(data)
+    ordering.cancel_order(order, now=now_utc(), reason=text(data, "reason", []))
+    db.session.commit()
+    return jsonify(order_status_json(order))
+
+
+@bp.post("/orders/rate")
+@api_public
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+def rate():
+    data = body()
+    order = _tracked(data)
+    errors: list = []
+    rating = integer(data.get("rating"), "rating", errors)
+    comment = text(data, "comment", errors)
+    ValidationFailed.collect(errors)
+    ordering.rate_order(order, rating, comment, now=now_utc())
+    db.session.commit()
+    return jsonify(order_status_json(order))
+
+
+@bp.post("/auth/token")
+@api_public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def token():
+    data = body()
+    errors: list = []
+    username = text(data, "username", errors, required=True)
+    password = text(data, "password", errors, required=True)
+    ValidationFailed.collect(errors)
+    user = authenticate(username, password)
+    if user is None:
+        return jsonify({"error": gettext("Wrong username or password."), "status": 401}), 401
+    value = issue_token(user, now=now_utc(), days=current_app.config["API_TOKEN_DAYS"])
+    db.session.commit()
+    return jsonify({"token": value, "role": user.role})
+
+
+@bp.get("/member/offers")
+@api_member
+def member_offers():
+    offers = dispatch.open_offers_for(g.api_user.member, now=now_utc())
+    return jsonify([offer_json(o) for o in offers])
+
+
+@bp.post("/member/offers/<int:offer_id>/accept")
+@api_member
+def accept(offer_id: int):
+    data = body()
+    errors: list = []
+    start = a_datetime(data.get("slot_start"), "slot_start", errors)
+    ValidationFailed.collect(errors)
+    try:
+        session = dispatch.accept_offer(offer_id, g.api_user.member, start, now=now_utc())
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    return jsonify({"session": session_json(session, full_phone=True)})
+
+
+@bp.post("/member/offers/<int:offer_id>/decline")
+@api_member
+def decline(offer_id: int):
+    data = body()
+    try:
+        offer = dispatch.decline_offer(offer_id, g.api_user.member, text(data, "reason", []),
+                                       now=now_utc())
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    return jsonify({"id": offer.id, "status": offer.status})
+
+
+@bp.get("/member/sessions")
+@api_member
+def member_sessions():
+    rows = fulfilment.member_sessions(g.api_user.member)
+    return jsonify([session_json(s, full_phone=True) for s in rows])
+
+
+@bp.post("/member/sessions/<int:session_id>/delivery")
+@api_member
+def delivery(session_id: int):
+    data = body()
+    errors: list = []
+    headcount = integer(data.get("headcount"), "headcount", errors)
+    notes = text(data, "notes", errors)
+    ValidationFailed.collect(errors)
+    try:
+        session = fulfilment.member_session(session_id, g.api_user.member)
+    except LookupError:
+        abort(404)
+    fulfilment.record_delivery(session, g.api_user.member, headcount, notes, now=now_utc())
+    db.session.commit()
+    return jsonify(session_json(session, full_phone=True))
+
+
+@bp.get("/members")
+@api_coordinator
+def members():
+    rows = db.session.scalars(select(Member).order_by(Member.id).options(
+        selectinload(Member.specialties), selectinload(Member.vice_principal_of),
+        selectinload(Member.home_township), selectinload(Member.leaves))).all()
+    return jsonify([
+        {"id": m.id, "name": m.name, "unit": m.unit, "police_type": m.police_type,
+         "active": m.active, "specialties": [t.code for t in m.specialties],
+         "formats": list(m.formats or ()), "languages": list(m.languages or ()),
+         "kit_qualified": m.kit_qualified,
+         "home_township": None if m.home_township is None else
+         {"id": m.home_township.id, "name": m.home_township.name},
+         "vice_principal_of": [{"id": s.id, "name": s.name} for s in m.vice_principal_of],
+         "caps": {"daily": m.daily_cap, "weekly": m.weekly_cap},
+         "leave": [{"start": lv.start.isoformat(), "end": lv.end.isoformat(), "reason": lv.reason}
+                   for lv in m.leaves]}
+        for m in rows
+    ])
+
+
+@bp.get("/orders/<code>/candidates")
+@api_coordinator
+def candidates(code: str):
+    from ...domain.matching import REASONS
+
+    order = db.session.scalar(select(Order).where(Order.code == code.upper()))
+    if order is None:
+        abort(404)
+    ranking, slots = dispatch.candidates_for(order, now=now_utc())
+    names = dict(db.session.execute(select(Member.id, Member.name)).all())
+    return jsonify({
+        "code": order.code,
+        "slots": [slot_json(s.start, s.end) for s in slots],
+        "candidates": [
+            {"member_id": c.member_id, "name": names.get(c.member_id), "score": round(c.score, 3),
+             "parts": [{"name": p.name, "weight": p.weight, "value": round(p.value, 4),
+                        "points": round(p.points, 3), "detail": p.detail} for p in c.parts],
+             "free_slots": [slot_json(s, e) for s, e in c.free_slots],
+             "helpers": list(c.helpers)}
+            for c in ranking.candidates
+        ],
+        "excluded": [
+            {"member_id": x.member_id, "name": names.get(x.member_id), "reasons": list(x.reasons),
+             "messages": [gettext(REASONS[r]) for r in x.reasons if r in REASONS]}
+            for x in ranking.excluded
+        ],
+    })

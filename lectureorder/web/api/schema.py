@@ -1,0 +1,177 @@
+"""Turning JSON bodies into typed inputs, and models into the contract's JSON shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext
+
+from ...domain import calendars as cal
+from ...domain import formats as fm
+from ...domain.contact import mask_phone
+from ...domain.errors import DomainError, N_, ValidationFailed
+from ...domain.lifecycle import STATUS_LABELS
+from ...domain.orders import OrderRequest
+from ...models import LectureSession, Offer, Order
+from ..i18n import current_lang
+
+
+def iso(dt: datetime | None) -> str | None:
+    """ISO 8601 with the +08:00 offset, as the contract promises."""
+    return dt.astimezone(cal.TZ).isoformat() if dt is not None else None
+
+
+def body() -> dict:
+    from flask import request
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed([DomainError("_", N_("Please send a JSON object."))])
+    return data
+
+
+def text(data: dict, key: str, errors: list, *, required: bool = False, field: str | None = None) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            errors.append(DomainError(field or key, N_("This field is required.")))
+        return ""
+    if not isinstance(value, str):
+        errors.append(DomainError(field or key, N_("Must be text.")))
+        return ""
+    return value
+
+
+def integer(value, field: str, errors: list) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        errors.append(DomainError(field, N_("Must be a whole number.")))
+        return None
+    return value
+
+
+def a_date(value, field: str, errors: list) -> date | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    errors.append(DomainError(field, N_("Must be a date like 2026-12-05.")))
+    return None
+
+
+def a_datetime(value, field: str, errors: list) -> datetime | None:
+    if not isinstance(value, str):
+        errors.append(DomainError(field, N_("Must be a time like 2026-12-06T09:30:00+08:00.")))
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        errors.append(DomainError(field, N_("Must be a time like 2026-12-06T09:30:00+08:00.")))
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=cal.TZ)  # local time is what people mean
+    return dt
+
+
+def order_request(data: dict) -> OrderRequest:
+    """Parse the contract's order body; collects every shape error at once."""
+    errors: list[DomainError] = []
+    topics = data.get("topics")
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        errors.append(DomainError("topics", N_("Please choose at least one talk from the menu.")))
+        topics = []
+    place = data.get("place") if isinstance(data.get("place"), dict) else {}
+    if not place:
+        errors.append(DomainError("place", N_("Please choose a village, school or market.")))
+    audience = data.get("audience") if isinstance(data.get("audience"), dict) else {}
+    window = data.get("window") if isinstance(data.get("window"), dict) else {}
+    requester = data.get("requester") if isinstance(data.get("requester"), dict) else {}
+    req = OrderRequest(
+        topics=tuple(topics), format=text(data, "format", errors),
+        place_kind=text(place, "kind", errors, field="place"),
+        place_id=integer(place.get("id"), "place", errors),
+        audience_type=text(audience, "type", errors, field="audience_type"),
+        audience_size=integer(audience.get("size"), "audience_size", errors),
+        earliest=a_date(window.get("earliest"), "earliest", errors),
+        latest=a_date(window.get("latest"), "latest", errors),
+        requester_name=text(requester, "name", errors, field="requester_name"),
+        requester_org=text(requester, "organisation", errors, field="requester_org"),
+        phone=text(requester, "phone", errors, field="phone"),
+        channel=text(data, "channel", errors) or "qr",
+        notes=text(data, "notes", errors),
+        language=(text(data, "language", errors) or None),
+    )
+    ValidationFailed.collect(errors)
+    return req
+
+
+def slot_json(start: datetime, end: datetime) -> dict:
+    label = f"{cal.date_label(start.astimezone(cal.TZ).date(), current_lang())} " \
+            f"{start.astimezone(cal.TZ):%H:%M}–{end.astimezone(cal.TZ):%H:%M}"
+    return {"start": iso(start), "end": iso(end), "label": label}
+
+
+def session_json(s: LectureSession, *, full_phone: bool) -> dict:
+    order = s.order
+    return {
+        "id": s.id, "status": s.status, "format": s.format,
+        "format_label": fm.format_label(s.format, current_lang()),
+        "start": iso(s.start), "end": iso(s.end), "venue": s.venue,
+        "headcount": s.headcount,
+        "order": None if order is None else {
+            "code": order.code,
+            "topics": [t.code for t in order.topics],
+            "audience": {"type": order.audience_type, "size": order.audience_size},
+            "requester": {
+                "name": order.requester_name, "organisation": order.requester_org,
+                "phone": order.requester_phone if full_phone else mask_phone(order.requester_phone),
+            },
+            "notes": order.notes,
+        },
+    }
+
+
+def order_status_json(order: Order) -> dict:
+    lang = current_lang()
+    s = order.lecture_session
+    scheduled = s is not None and s.status != "cancelled"
+    return {
+        "code": order.code, "status": order.status,
+        "status_label": gettext(STATUS_LABELS[order.status]),
+        "topics": [{"code": t.code, "title": t.title(lang)} for t in order.topics],
+        "format": order.format,
+        "window": {"earliest": order.earliest.isoformat(), "latest": order.latest.isoformat()},
+        "schedule": {"start": iso(s.start), "end": iso(s.end), "venue": s.venue}
+        if scheduled else None,
+        "member": {"name": s.lead_member.name} if scheduled else None,
+        "phone": mask_phone(order.requester_phone),
+        "rating": order.feedback.rating if order.feedback else None,
+        "can_cancel": order.cancellable, "can_rate": order.status == "delivered",
+    }
+
+
+def offer_json(offer: Offer) -> dict:
+    order = offer.order
+    lang = current_lang()
+    return {
+        "id": offer.id, "status": offer.status, "expires_at": iso(offer.expires_at),
+        "score": offer.score, "parts": offer.parts,
+        "slots": [slot_json(s, e) for s, e in offer.slot_times],
+        "order": {
+            "code": order.code, "format": order.format,
+            "topics": [{"code": t.code, "title": t.title(lang)} for t in order.topics],
+            "place": {"kind": order.place_kind, "id": order.place_id,
+                      "name": order.place.name, "township": order.township.name},
+            "audience": {"type": order.audience_type, "size": order.audience_size},
+            "window": {"earliest": order.earliest.isoformat(), "latest": order.latest.isoformat()},
+            "requester": {"name": order.requester_name, "organisation": order.requester_org,
+                          "phone": mask_phone(order.requester_phone)},
+            "notes": order.notes,
+        },
+    }

@@ -1,0 +1,7 @@
+"""Logging in and out (team members and coordinators)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,204 @@
+"""Coordinator views: order list and detail, assign, re-dispatch, cancel, sessions, 代下单."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import raiseload, selectinload
+
+from ...domain import formats as fm
+from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...domain.lifecycle import OrderStatus
+from ...extensions import db
+from ...models import LectureSession, Member, Offer, Order, SessionStatus, Topic, Township
+from ...services import dispatch, ordering
+from ...services.clock import now_utc
+from ..access import coordinator_required
+from ..forms import StaffOrderForm, apply_errors
+from ..templating import slot_label
+from . import bp
+from .forms import ActionForm, AssignForm, CancelOrderForm
+
+PER_PAGE = 30
+
+
+def _order_or_404(code: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.code == code.upper()))
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/")
+@coordinator_required
+def index():
+    args = request.args
+    stmt = select(Order).options(
+        selectinload(Order.topics), selectinload(Order.township),
+        selectinload(Order.lecture_session).selectinload(LectureSession.lead_member),
+        raiseload("*"),
+    ).order_by(Order.created_at.desc(), Order.id.desc())
+    status = args.get("status", "")
+    if status in {s.value for s in OrderStatus}:
+        stmt = stmt.where(Order.status == status)
+    township = args.get("township", type=int)
+    if township:
+        stmt = stmt.where(Order.township_id == township)
+    fmt = args.get("format", "")
+    if fmt in {f.value for f in fm.Format}:
+        stmt = stmt.where(Order.format == fmt)
+    topic = args.get("topic", "")
+    if topic:
+        stmt = stmt.where(Order.topics.any(Topic.code == topic))
+    q = (args.get("q") or "").strip().upper()
+    if q:
+        stmt = stmt.where(Order.code.contains(q[:12]))
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    return render_template(
+        "coord/index.html", page=page, counts=counts, statuses=list(OrderStatus),
+        townships=db.session.scalars(select(Township).order_by(Township.position)).all(),
+        topics=ordering.active_topics(), formats=list(fm.Format), args=args,
+        filters={k: v for k, v in args.items() if k != "page" and v},
+    )
+
+
+@bp.get("/orders/<code>")
+@coordinator_required
+def order(code: str):
+    item = _order_or_404(code)
+    now = now_utc()
+    ranking, slots = dispatch.candidates_for(item, now=now)
+    members = {m.id: m for m in db.session.scalars(select(Member).order_by(Member.id))}
+    form = AssignForm()
+    form.member.choices = [(c.member_id, f"{members[c.member_id].name} ({c.score:.1f})")
+                           for c in ranking.candidates] + [
+        (m.id, m.name) for m in members.values()
+        if m.active and m.id not in {c.member_id for c in ranking.candidates}]
+    form.slot_start.choices = [(s.start.isoformat(), slot_label(s.start, s.end)) for s in slots]
+    return render_template(
+        "coord/order.html", order=item, ranking=ranking, members=members, slots=slots,
+        assign_form=form, cancel_form=CancelOrderForm(), action_form=ActionForm(), now=now,
+    )
+
+
+@bp.post("/orders/<code>/assign")
+@coordinator_required
+def assign(code: str):
+    item = _order_or_404(code)
+    form = AssignForm()
+    form.member.choices = [(m.id, m.name) for m in db.session.scalars(select(Member))]
+    form.slot_start.choices = [(v, v) for v in request.form.getlist("slot_start")]
+    if not form.validate_on_submit():
+        flash(gettext("Please choose a team member."), "error")
+        return redirect(url_for(".order", code=item.code))
+    member = db.session.get(Member, form.member.data)
+    start = None
+    if form.slot_start.data:
+        try:
+            start = datetime.fromisoformat(form.slot_start.data)
+        except ValueError:
+            start = None
+    try:
+        dispatch.assign(item, member, start, now=now_utc(), actor=current_user)
+    except (Conflict, DomainError) as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Assigned to %(name)s.", name=member.name), "success")
+    return redirect(url_for(".order", code=item.code))
+
+
+@bp.post("/orders/<code>/dispatch")
+@coordinator_required
+def redispatch(code: str):
+    item = _order_or_404(code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if item.status != OrderStatus.NEEDS_ATTENTION:
+        flash(gettext("Only orders waiting for the coordinator can be offered again."), "error")
+        return redirect(url_for(".order", code=item.code))
+    item.offer_rounds = 0
+    offers = dispatch.dispatch_order(item, now=now_utc(), actor=current_user)
+    db.session.commit()
+    if offers:
+        flash(gettext("Offered again."), "success")
+    else:
+        flash(gettext("Still nobody can take it; please assign by hand."), "error")
+    return redirect(url_for(".order", code=item.code))
+
+
+@bp.post("/orders/<code>/cancel")
+@coordinator_required
+def cancel(code: str):
+    item = _order_or_404(code)
+    form = CancelOrderForm()
+    if not form.validate_on_submit():
+        flash(gettext("Please give a reason."), "error")
+        return redirect(url_for(".order", code=item.code))
+    try:
+        ordering.cancel_order(item, now=now_utc(), actor=current_user, reason=form.reason.data)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+    else:
+        db.session.commit()
+        flash(gettext("The order has been cancelled."), "success")
+    return redirect(url_for(".order", code=item.code))
+
+
+@bp.get("/sessions")
+@coordinator_required
+def sessions():
+    now = now_utc()
+    days = min(max(request.args.get("days", 14, type=int), 1), 92)
+    rows = db.session.scalars(
+        select(LectureSession).where(
+            LectureSession.start >= now - timedelta(hours=12),
+            LectureSession.start < now + timedelta(days=days),
+            LectureSession.status != SessionStatus.CANCELLED,
+        ).order_by(LectureSession.start).options(
+            selectinload(LectureSession.lead_member), selectinload(LectureSession.township),
+            selectinload(LectureSession.kit),
+            selectinload(LectureSession.order).selectinload(Order.topics),
+            raiseload("*"),
+        )
+    ).all()
+    return render_template("coord/sessions.html", sessions=rows, days=days)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@coordinator_required
+def new_order():
+    form = StaffOrderForm()
+    topics = ordering.active_topics()
+    form.fill_choices(topics)
+    if form.validate_on_submit():
+        try:
+            item = ordering.place_order(form.to_request(form.channel.data), now=now_utc(),
+                                        actor=current_user)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(gettext("Order %(code)s placed. Read the code to the caller.", code=item.code),
+                  "success")
+            return redirect(url_for(".order", code=item.code))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("coord/new_order.html", form=form), status
+
+
+@bp.get("/offers")
+@coordinator_required
+def offers():
+    rows = db.session.scalars(
+        select(Offer).where(Offer.status == "open").order_by(Offer.expires_at)
+        .options(selectinload(Offer.order), selectinload(Offer.member), raiseload("*"))
+    ).all()
+    return render_template("coord/offers.html", offers=rows, now=now_utc())

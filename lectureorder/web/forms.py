@@ -1,0 +1,107 @@
+"""Form helpers shared by the blueprints: domain errors onto fields, the order form."""
+
+from __future__ import annotations
+
+from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
+    TelField, TextAreaField, widgets,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..domain import formats as fm
+from ..domain.errors import DomainError, ValidationFailed
+from ..domain.orders import AUDIENCE_TYPES, CHANNELS, MAX_AUDIENCE, MAX_NOTES, OrderRequest
+from ..extensions import db
+from ..models import Market, School, Township, Village
+from .i18n import current_lang
+
+
+def apply_errors(form: FlaskForm, exc: ValidationFailed | DomainError) -> None:
+    """Show each domain error next to its field (or at the top of the form)."""
+    errors = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+    for err in errors:
+        message = gettext(err.reason, **err.params)
+        field = getattr(form, err.field, None) if err.field else None
+        if field is None and err.field in ("place_kind", "place_id"):
+            field = getattr(form, "place", None)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = list(field.errors) + [message]
+
+
+def error_dict(exc: ValidationFailed | DomainError) -> dict[str, list[str]]:
+    errors = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+    out: dict[str, list[str]] = {}
+    for err in errors:
+        out.setdefault(err.field or "_", []).append(gettext(err.reason, **err.params))
+    return out
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def place_choices() -> dict[str, list[tuple[str, str]]]:
+    """Every place grouped by township, values like `village:3`; four queries."""
+    lang = current_lang()
+    towns = db.session.scalars(select(Township).order_by(Township.position, Township.id)).all()
+    groups: dict[int, list[tuple[str, str]]] = {t.id: [] for t in towns}
+    for v in db.session.scalars(select(Village).order_by(Village.name)):
+        groups[v.township_id].append((f"village:{v.id}", v.name))
+    for s in db.session.scalars(select(School).order_by(School.name)):
+        groups[s.township_id].append((f"school:{s.id}", f"{s.name}（{gettext('school')}）"))
+    for m in db.session.scalars(select(Market).where(Market.active.is_(True)).order_by(Market.name)):
+        groups[m.township_id].append((f"market:{m.id}", f"{m.name}（{gettext('market')}）"))
+    return {t.display(lang): groups[t.id] for t in towns if groups[t.id]}
+
+
+class OrderForm(FlaskForm):
+    topics = MultiCheckboxField(_l("Which talk(s)?"), validators=[InputRequired(_l("Please choose at least one talk from the menu."))])
+    format = RadioField(_l("How should it be given?"), validators=[InputRequired(_l("Please choose how the talk should be given."))])
+    place = SelectField(_l("Where?"), validators=[InputRequired(_l("Please choose the place from the list."))])
+    audience_type = SelectField(_l("Who will listen?"))
+    audience_size = IntegerField(
+        _l("About how many people?"),
+        validators=[InputRequired(_l("Please enter about how many people will come.")),
+                    NumberRange(1, MAX_AUDIENCE, _l("Please enter a number from %(min)s to %(max)s."))],
+    )
+    earliest = DateField(_l("Earliest date"), validators=[InputRequired(_l("Please choose the earliest date."))])
+    latest = DateField(_l("Latest date"), validators=[InputRequired(_l("Please choose the latest date."))])
+    requester_name = StringField(_l("Your name or title"), validators=[InputRequired(_l("Please enter your name or title.")), Length(max=40)])
+    requester_org = StringField(_l("Village committee / school / unit (optional)"), validators=[Optional(), Length(max=80)])
+    phone = TelField(_l("Phone number"), validators=[InputRequired(_l("Please enter a phone number.")), Length(max=30)])
+    notes = TextAreaField(_l("Anything we should know? (optional)"), validators=[Optional(), Length(max=MAX_NOTES)])
+
+    def fill_choices(self, topics) -> None:
+        lang = current_lang()
+        self.topics.choices = [(t.code, t.title(lang)) for t in topics]
+        self.format.choices = [(f.value, fm.format_label(f, lang)) for f in fm.Format]
+        self.place.choices = {"": [("", gettext("— choose —"))]} | place_choices()
+        self.audience_type.choices = [(k, gettext(v)) for k, v in AUDIENCE_TYPES.items()]
+
+    def to_request(self, channel: str) -> OrderRequest:
+        kind, _, raw_id = (self.place.data or "").partition(":")
+        return OrderRequest(
+            topics=tuple(self.topics.data or ()), format=self.format.data or "",
+            place_kind=kind, place_id=int(raw_id) if raw_id.isdigit() else None,
+            audience_type=self.audience_type.data or "", audience_size=self.audience_size.data,
+            earliest=self.earliest.data, latest=self.latest.data,
+            requester_name=self.requester_name.data or "", phone=self.phone.data or "",
+            requester_org=self.requester_org.data or "", channel=channel,
+            notes=self.notes.data or "",
+        )
+
+
+class StaffOrderForm(OrderForm):
+    """代下单: a coordinator takes an order for a caller and records how it came in."""
+
+    channel = SelectField(_l("How did the order come in?"))
+
+    def fill_choices(self, topics) -> None:
+        super().fill_choices(topics)
+        self.channel.choices = [(k, gettext(v)) for k, v in CHANNELS.items() if k != "qr"]

@@ -1,0 +1,124 @@
+"""Member views: inbox, accept/decline, my sessions, record delivery."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...extensions import db
+from ...models import Offer
+from ...services import dispatch, fulfilment
+from ...services.clock import now_utc
+from ..access import member_required
+from ..forms import apply_errors
+from ..templating import slot_label
+from . import bp
+from .forms import AcceptForm, DeclineForm, DeliveryForm
+
+# Sessions up to two weeks old still show, so a missed delivery record is not forgotten.
+_RECENT = timedelta(days=14)
+
+
+def _accept_form(offer: Offer) -> AcceptForm:
+    form = AcceptForm(prefix=f"o{offer.id}")
+    form.slot_start.choices = [(s.isoformat(), slot_label(s, e)) for s, e in offer.slot_times]
+    return form
+
+
+@bp.get("/")
+@member_required
+def index():
+    member = current_user.member
+    now = now_utc()
+    offers = dispatch.open_offers_for(member, now=now)
+    sessions = fulfilment.member_sessions(member, since=now - _RECENT)
+    return render_template(
+        "member/index.html", member=member, offers=offers, now=now,
+        forms={o.id: _accept_form(o) for o in offers},
+        upcoming=[s for s in sessions if s.status == "scheduled" and s.start >= now],
+        to_record=[s for s in sessions if s.status == "scheduled" and s.start < now],
+    )
+
+
+def _own_offer(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.member_id != current_user.member.id:
+        abort(404)
+    return offer
+
+
+@bp.post("/offers/<int:offer_id>/accept")
+@member_required
+def accept(offer_id: int):
+    offer = _own_offer(offer_id)
+    form = _accept_form(offer)
+    if not form.validate_on_submit():
+        for message in form.slot_start.errors:
+            flash(message, "error")
+        return redirect(url_for(".index"))
+    try:
+        session = dispatch.accept_offer(offer.id, current_user.member,
+                                        datetime.fromisoformat(form.slot_start.data), now=now_utc())
+    except (Conflict, DomainError) as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash(gettext("Accepted. The session is on your schedule: %(when)s.",
+                  when=slot_label(session.start, session.end)), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/offers/<int:offer_id>/decline", methods=["GET", "POST"])
+@member_required
+def decline(offer_id: int):
+    offer = _own_offer(offer_id)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            dispatch.decline_offer(offer.id, current_user.member, form.reason.data, now=now_utc())
+        except Conflict as exc:
+            db.session.rollback()
+            flash(gettext(exc.reason, **exc.params), "error")
+            return redirect(url_for(".index"))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(gettext("Declined. The order goes to the next team member."), "info")
+            return redirect(url_for(".index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("member/decline.html", offer=offer, form=form), status
+
+
+@bp.route("/sessions/<int:session_id>/delivery", methods=["GET", "POST"])
+@member_required
+def delivery(session_id: int):
+    try:
+        session = fulfilment.member_session(session_id, current_user.member)
+    except LookupError:
+        abort(404)
+    form = DeliveryForm()
+    if form.validate_on_submit():
+        try:
+            fulfilment.record_delivery(session, current_user.member, form.headcount.data,
+                                       form.notes.data or "", now=now_utc())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        except Conflict as exc:
+            db.session.rollback()
+            flash(gettext(exc.reason, **exc.params), "error")
+            return redirect(url_for(".index"))
+        else:
+            db.session.commit()
+            flash(gettext("Delivery recorded. Thank you!"), "success")
+            return redirect(url_for(".index"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("member/delivery.html", session=session, form=form), status
+

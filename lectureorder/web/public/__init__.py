@@ -1,0 +1,7 @@
+"""Public pages: the lecture menu, the order form, tracking (no account needed)."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import routes  # noqa: E402,F401

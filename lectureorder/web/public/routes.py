@@ -1,0 +1,171 @@
+"""Public views: menu, order form, confirmation, tracking, language switch, health."""
+
+from __future__ import annotations
+
+from flask import (
+    abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
+    session, url_for,
+)
+from flask_babel import gettext
+from sqlalchemy import select, text
+
+from ...domain.errors import Conflict, ValidationFailed
+from ...extensions import db, limiter
+from ...models import Order, Topic
+from ...services import ordering
+from ...services.clock import local_today, now_utc
+from ..access import public
+from ..forms import OrderForm, apply_errors
+from ..i18n import LANG_COOKIE
+from ..safety import safe_next
+from . import bp
+from .forms import CancelForm, RateForm, TrackForm
+
+TRACK_KEY = "tracked_order"
+PLACED_KEY = "placed_order"
+
+
+@bp.get("/")
+@public
+def menu():
+    return render_template("public/menu.html", topics=ordering.active_topics())
+
+
+@bp.get("/menu/<topic_code>")
+@public
+def topic(topic_code: str):
+    item = db.session.scalar(select(Topic).where(Topic.code == topic_code, Topic.active.is_(True)))
+    if item is None:
+        abort(404)
+    return render_template("public/topic.html", topic=item)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@public
+def new_order():
+    form = OrderForm()
+    topics = ordering.active_topics()
+    form.fill_choices(topics)
+    if request.method == "GET":
+        wanted = request.args.get("topic")
+        if wanted in {t.code for t in topics}:
+            form.topics.data = [wanted]
+        today = local_today(now_utc())
+        form.earliest.data = form.earliest.data or today
+    if form.validate_on_submit():
+        try:
+            order = ordering.place_order(form.to_request("qr"), now=now_utc())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            session[PLACED_KEY] = order.code
+            session[TRACK_KEY] = order.code
+            return redirect(url_for(".placed"))
+    return render_template("public/new_order.html", form=form, topics=topics), (
+        422 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.get("/orders/placed")
+@public
+def placed():
+    code = session.get(PLACED_KEY)
+    order = db.session.scalar(select(Order).where(Order.code == code)) if code else None
+    if order is None:
+        return redirect(url_for(".menu"))
+    return render_template("public/placed.html", order=order)
+
+
+def _tracked_order() -> Order | None:
+    code = session.get(TRACK_KEY)
+    return db.session.scalar(select(Order).where(Order.code == code)) if code else None
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        order = ordering.find_order(form.code.data, form.phone_last4.data)
+        if order is None:
+            form.form_errors.append(gettext("Not found. Please check the order code and the last 4 digits."))
+            return render_template("public/track.html", form=form), 404
+        session[TRACK_KEY] = order.code
+        return redirect(url_for(".track"))
+    if request.method == "POST":
+        return render_template("public/track.html", form=form), 422
+    order = _tracked_order()
+    if order is None or request.args.get("other"):
+        session.pop(TRACK_KEY, None)
+        return render_template("public/track.html", form=form)
+    return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
+                           rate_form=RateForm())
+
+
+@bp.post("/track/cancel")
+@public
+def cancel():
+    order = _tracked_order()
+    if order is None:
+        return redirect(url_for(".track"))
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            ordering.cancel_order(order, now=now_utc(), reason=form.reason.data or "")
+        except Conflict as exc:
+            db.session.rollback()
+            flash(gettext(exc.reason, **exc.params), "error")
+        else:
+            db.session.commit()
+            flash(gettext("Your order has been cancelled."), "success")
+    return redirect(url_for(".track"))
+
+
+@bp.post("/track/rate")
+@public
+def rate():
+    order = _tracked_order()
+    if order is None:
+        return redirect(url_for(".track"))
+    form = RateForm()
+    if not form.validate_on_submit():
+        return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
+                               rate_form=form), 422
+    try:
+        ordering.rate_order(order, form.rating.data, form.comment.data or "", now=now_utc())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
+                               rate_form=form), 422
+    except Conflict as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+        return redirect(url_for(".track"))
+    db.session.commit()
+    flash(gettext("Thank you for your rating!"), "success")
+    return redirect(url_for(".track"))
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = make_response(redirect(safe_next(request.args.get("next"), url_for(".menu"))))
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,165 @@
+"""The test kit: app, db, client, builders (callable fixtures), login helpers, query counter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from lectureorder import create_app
+from lectureorder.domain.calendars import TZ
+from lectureorder.extensions import db as _db
+from tests.helpers import PASSWORD
+from lectureorder.models import (
+    EquipmentKit, Market, Member, Role, School, SchoolTerm, Topic, Township, User, Village,
+)
+
+TOPIC_ROWS = [
+    ("anti_fraud", "防范电信网络诈骗", "Anti-fraud", ["field_class", "market_talk", "mobile_film", "school_talk"]),
+    ("two_cards", "“两卡”违法犯罪", "Two cards", ["field_class", "market_talk", "mobile_film", "school_talk"]),
+    ("traffic_safety", "交通安全", "Traffic safety", ["field_class", "market_talk", "mobile_film", "school_talk"]),
+    ("campus_bullying", "校园安全与防欺凌", "Campus bullying", ["school_talk"]),
+    ("drug_awareness", "防毒识毒", "Drug awareness", ["field_class", "market_talk", "mobile_film", "school_talk"]),
+]
+
+
+# Password hashing is deliberately slow; tests do not need that.
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "SLOT_MIN_LEAD_HOURS": 0,
+    })
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed 'now' in the middle of a school term: Tuesday 2026-12-01 09:00 Beijing time."""
+    return datetime(2026, 12, 1, 9, 0, tzinfo=TZ).astimezone(UTC)
+
+
+@pytest.fixture
+def world(db):
+    """Topics, two townships with a village, a school (with its term) and a market, a kit."""
+    topics = {}
+    for pos, (code, zh, en, formats) in enumerate(TOPIC_ROWS):
+        topics[code] = Topic(code=code, title_zh=zh, title_en=en, summary_zh=zh, summary_en=en,
+                             formats=formats, position=pos)
+        db.session.add(topics[code])
+    town = Township(name="三合镇", name_en="Sanhe", lat=36.455, lon=102.045, position=0)
+    far = Township(name="洪水泉回族乡", name_en="Hongshuiquan", lat=36.43, lon=102.25, hui=True, position=1)
+    db.session.add_all([town, far])
+    db.session.flush()
+    village = Village(township_id=town.id, name="东庄村（示例）", lat=36.456, lon=102.046)
+    far_village = Village(township_id=far.id, name="西沟村（示例）", lat=36.431, lon=102.251)
+    school = School(township_id=town.id, name="三合镇中心学校（示例）", lat=36.457, lon=102.044)
+    school.terms = [SchoolTerm(first=date(2026, 9, 1), last=date(2027, 1, 15)),
+                    SchoolTerm(first=date(2027, 3, 1), last=date(2027, 7, 10))]
+    market = Market(township_id=town.id, name="三合集市（示例）", lat=36.455, lon=102.045,
+                    cycle={"calendar": "lunar", "digits": [3, 6, 9]})
+    kit = EquipmentKit(name="放映车一号")
+    db.session.add_all([village, far_village, school, market, kit])
+    db.session.commit()
+    return type("World", (), {
+        "topics": topics, "town": town, "far": far, "village": village,
+        "far_village": far_village, "school": school, "market": market, "kit": kit,
+    })
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = Role.MEMBER, username: str | None = None, **overrides) -> User:
+        user = User(username=username or f"user{next(counter)}", role=role, **overrides)
+        user.set_password(PASSWORD, method=FAST_HASH)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_member(db, world, make_user) -> Callable[..., Member]:
+    def make(name: str = "马建国", topics=("anti_fraud",), formats=("field_class", "market_talk",
+             "school_talk", "mobile_film"), township=None, **overrides) -> Member:
+        user = make_user(Role.MEMBER)
+        member = Member(
+            user=user, name=name, home_township_id=(township or world.town).id,
+            formats=list(formats), specialties=[world.topics[t] for t in topics],
+            phone="13972000001", **overrides,
+        )
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def coordinator(make_user, db) -> User:
+    user = make_user(Role.COORDINATOR, username="coord")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def frozen_now(monkeypatch, now):
+    """Make the edges' clock read the fixed `now` (views, jobs, CLI)."""
+    import lectureorder.services.clock as clock
+
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    for module in ("lectureorder.web.public.routes", "lectureorder.web.member.routes",
+                   "lectureorder.web.coord.routes", "lectureorder.web.api.routes",
+                   "lectureorder.web.access", "lectureorder.cli", "lectureorder.jobs"):
+        mod = __import__(module, fromlist=["x"])
+        if hasattr(mod, "now_utc"):
+            monkeypatch.setattr(mod, "now_utc", lambda: now)
+    return now
+
+
+@pytest.fixture
+def count_queries(db):
+    """Count SQL statements run inside the block: `with count_queries() as n: ...; n()`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield lambda: len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counter
