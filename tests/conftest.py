@@ -157,8 +157,15 @@ def count_queries(db):
             statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
+        class Count:
+            def __call__(self) -> int:
+                return len(statements)
+
+            def __repr__(self) -> str:  # shows the statements when an assertion fails
+                return f"{len(statements)} queries:\n" + "\n".join(statements)
+
         try:
-            yield lambda: len(statements)
+            yield Count()
         finally:
             event.remove(db.engine, "before_cursor_execute", before)
 

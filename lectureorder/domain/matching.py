@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from .errors import N_, DomainError
 
 Interval = tuple[datetime, datetime]
@@ -361,6 +363,10 @@ def _slot_faults(ctx: _Need, member: MemberProfile) -> list[int]:
     return faults
 
 
+def _always_free(member: MemberProfile) -> bool:
+    return not member.busy and not member.leave and member.daily_cap > 0 and member.weekly_cap > 0
+
+
 def _time_faults(
     ctx: _Need, member: MemberProfile, memo: dict | None = None
 ) -> tuple[int, tuple[Interval, ...]]:
@@ -372,7 +378,7 @@ def _time_faults(
     live = ctx.live_slots
     if not live:
         return _NO_SLOT, ()
-    if not member.busy and not member.leave and member.daily_cap > 0 and member.weekly_cap > 0:
+    if _always_free(member):
         return 0, live
     if memo is None:
         faults = _slot_faults(ctx, member)
@@ -485,75 +491,112 @@ def _cover(
 # --- soft score -----------------------------------------------------------------------------
 
 
-def _haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1 = math.radians(a[0]), math.radians(a[1])
-    lat2, lon2 = math.radians(b[0]), math.radians(b[1])
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+class _Scores:
+    """The soft parts of many (order, member) pairs at once, as arrays over the pairs.
+
+    Ranking one order and assigning a batch both score through here, so a pair gets the
+    very same points either way.
+    """
+
+    def __init__(
+        self,
+        needs: Sequence[_Need],
+        members: Sequence[MemberProfile],
+        pair_need: np.ndarray,
+        pair_member: np.ndarray,
+        w: Weights,
+    ) -> None:
+        topics = {t: k for k, t in enumerate(sorted({t for ctx in needs for t in ctx.topics}))}
+        asked = np.zeros((len(needs), len(topics)))
+        for n, ctx in enumerate(needs):
+            for t in ctx.topics:
+                asked[n, topics[t]] = 1.0
+        given = np.zeros((len(members), len(topics)))
+        nan = math.nan
+        home = np.empty((len(members), 2))
+        # -1 for an unknown home township never equals an order's -2.
+        home_town = np.empty(len(members), dtype=np.int64)
+        recent = np.empty(len(members))
+        rating = np.empty(len(members))
+        vp_codes = []
+        n_members = len(members)
+        for i, m in enumerate(members):
+            home[i] = m.home if m.home is not None else (nan, nan)
+            home_town[i] = -1 if m.home_township_id is None else m.home_township_id
+            recent[i] = max(0, m.recent_sessions)
+            rating[i] = (
+                NEUTRAL
+                if m.avg_rating is None or m.rating_count <= 0
+                else min(1.0, max(0.0, (m.avg_rating - 1.0) / 4.0))
+            )
+            for topic, count in m.topic_experience:
+                k = topics.get(topic)
+                if k is not None:
+                    given[i, k] += count
+            vp_codes.extend(school * n_members + i for school in m.vice_principal_of)
+        venue = np.array([ctx.need.venue or (nan, nan) for ctx in needs], dtype=float).reshape(-1, 2)
+        town = np.array([-2 if ctx.township is None else ctx.township for ctx in needs], dtype=np.int64)
+        school = np.array(
+            [-1 if ctx.need.school_id is None else ctx.need.school_id for ctx in needs],
+            dtype=np.int64,
+        )
+
+        pn, pm = pair_need, pair_member
+        self.vice_principal = np.isin(school[pn] * n_members + pm, vp_codes) & (school[pn] >= 0)
+        self.km = _haversine_km(home[pm], venue[pn])
+        known = ~np.isnan(self.km)
+        same_town = home_town[pm] == town[pn]
+        self.distance = np.where(
+            known,
+            np.clip(1.0 - np.where(known, self.km, 0.0) / FAR_KM, 0.0, 1.0),
+            np.where(same_town, 1.0, NEUTRAL),
+        )
+        self.recent = recent[pm]
+        self.fairness = FAIRNESS_HALF / (FAIRNESS_HALF + self.recent)
+        self.talks = (asked[pn] * given[pm]).sum(axis=1)
+        self.experience = self.talks / (self.talks + EXPERIENCE_HALF)
+        self.rating = rating[pm]
+        self.total = (
+            w.vice_principal * self.vice_principal
+            + w.distance * self.distance
+            + w.fairness * self.fairness
+            + w.experience * self.experience
+            + w.rating * self.rating
+        )
+
+    def parts(self, p: int, member: MemberProfile, w: Weights) -> tuple[ScorePart, ...]:
+        km = float(self.km[p])
+        near = float(self.distance[p])
+        if not math.isnan(km):
+            where = f"{km:.1f} km"
+        elif near == 1.0:
+            where = "same township"
+        else:
+            where = "distance unknown"
+        vp = bool(self.vice_principal[p])
+        rated = (
+            "no ratings yet"
+            if member.avg_rating is None or member.rating_count <= 0
+            else f"{member.avg_rating:.1f} from {member.rating_count} ratings"
+        )
+        return (
+            ScorePart("vice_principal", w.vice_principal, 1.0 if vp else 0.0,
+                      "legal vice-principal of this school" if vp else ""),
+            ScorePart("distance", w.distance, near, where),
+            ScorePart("fairness", w.fairness, float(self.fairness[p]),
+                      f"{member.recent_sessions} sessions in 30 days"),
+            ScorePart("experience", w.experience, float(self.experience[p]),
+                      f"{int(self.talks[p])} sessions on these topics"),
+            ScorePart("rating", w.rating, float(self.rating[p]), rated),
+        )  # fmt: skip
 
 
-def _experience(member: MemberProfile, topics: frozenset[str]) -> int:
-    return sum(n for topic, n in member.topic_experience if topic in topics)
-
-
-def _values(ctx: _Need, member: MemberProfile) -> tuple[float, float, float, float, float, float | None, int]:
-    """(vice_principal, distance, fairness, experience, rating values; km or None; talks)."""
-    need = ctx.need
-    vp = 1.0 if need.school_id is not None and need.school_id in member.vice_principal_of else 0.0
-    km = None
-    if need.venue is not None and member.home is not None:
-        km = _haversine_km(member.home, need.venue)
-        near = max(0.0, 1.0 - km / FAR_KM)
-    elif ctx.township is not None and member.home_township_id == ctx.township:
-        near = 1.0
-    else:
-        near = NEUTRAL
-    fair = FAIRNESS_HALF / (FAIRNESS_HALF + max(0, member.recent_sessions))
-    talks = _experience(member, ctx.topics) if member.topic_experience else 0
-    exp = talks / (talks + EXPERIENCE_HALF)
-    if member.avg_rating is None or member.rating_count <= 0:
-        rating = NEUTRAL
-    else:
-        rating = min(1.0, max(0.0, (member.avg_rating - 1.0) / 4.0))
-    return vp, near, fair, exp, rating, km, talks
-
-
-def _total(w: Weights, values: tuple) -> float:
-    # One expression shared by ranking and batch, so both see the very same float.
-    return (
-        w.vice_principal * values[0]
-        + w.distance * values[1]
-        + w.fairness * values[2]
-        + w.experience * values[3]
-        + w.rating * values[4]
-    )
-
-
-def _parts(ctx: _Need, member: MemberProfile, w: Weights, values: tuple) -> tuple[ScorePart, ...]:
-    vp, near, fair, exp, rating, km, talks = values
-    if km is not None:
-        where = f"{km:.1f} km"
-    elif near == 1.0:
-        where = "same township"
-    else:
-        where = "distance unknown"
-    rated = (
-        "no ratings yet"
-        if member.avg_rating is None or member.rating_count <= 0
-        else f"{member.avg_rating:.1f} from {member.rating_count} ratings"
-    )
-    return (
-        ScorePart("vice_principal", w.vice_principal, vp,
-                  "legal vice-principal of this school" if vp else ""),
-        ScorePart("distance", w.distance, near, where),
-        ScorePart("fairness", w.fairness, fair,
-                  f"{member.recent_sessions} sessions in 30 days"),
-        ScorePart("experience", w.experience, exp, f"{talks} sessions on these topics"),
-        ScorePart("rating", w.rating, rating, rated),
-    )  # fmt: skip
+def _haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle km between rows of (lat, lon); NaN where either is unknown."""
+    lat1, lon1 = np.radians(a[:, 0]), np.radians(a[:, 1])
+    lat2, lon2 = np.radians(b[:, 0]), np.radians(b[:, 1])
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
 # --- ranking one order ----------------------------------------------------------------------
@@ -575,7 +618,11 @@ def rank_candidates(
     travel_buffer: timedelta = DEFAULT_TRAVEL_BUFFER,
     same_township_buffer: timedelta = DEFAULT_SAME_TOWNSHIP_BUFFER,
 ) -> Ranking:
-    """Eligible members best first (score, then member id), and every other one with all reasons."""
+    """Eligible members best first (score, then member id), and every other one with all reasons.
+
+    A candidate's ``free_slots`` are the slots it can take; for an order with several topics,
+    those at which its ``helpers`` are free too.
+    """
     members = _unique_ids(members)
     ctx = _Need(need, now, travel_buffer, same_township_buffer)
     eligible: list[tuple[MemberProfile, tuple[Interval, ...]]] = []
@@ -587,16 +634,22 @@ def rank_candidates(
             excluded.append(Exclusion(m.id, _reason_codes(faults)))
         else:
             eligible.append((m, free))
-    candidates = []
+    leads = []
     for (m, _free), team in zip(eligible, _teams(ctx, eligible), strict=True):
         if team is None:
-            excluded.append(Exclusion(m.id, ("topic",)))
-            continue
-        _lead, slots, helpers = team
-        values = _values(ctx, m)
-        candidates.append(
-            Candidate(m.id, _total(weights, values), _parts(ctx, m, weights, values), slots, helpers)
+            excluded.append(Exclusion(m.id, _reason_codes(_BIT["topic"])))
+        else:
+            leads.append(team)
+    candidates = []
+    if leads:
+        leaders = [m for m, _slots, _helpers in leads]
+        scores = _Scores(
+            [ctx], leaders, np.zeros(len(leads), dtype=np.int64), np.arange(len(leads)), weights
         )
+        for p, (m, slots, helpers) in enumerate(leads):
+            candidates.append(
+                Candidate(m.id, float(scores.total[p]), scores.parts(p, m, weights), slots, helpers)
+            )
     candidates.sort(key=lambda c: (-c.score, c.member_id))
     excluded.sort(key=lambda e: e.member_id)
     return Ranking(tuple(candidates), tuple(excluded))
@@ -663,56 +716,63 @@ def _assign(
     team = sorted(_unique_ids(members), key=lambda m: m.id)
     cache: dict = {}
     contexts = [_Need(n, now, travel, same, cache) for n in needs]
-    live = [(i, ctx) for i, ctx in enumerate(contexts) if ctx.live_slots]
-    pairs = _eligible_pairs(live, team, weights) if live else []
+    pair_need, pair_member, pair_slots = _eligible_pairs(contexts, team)
+    if not pair_need:
+        return BatchResult((), tuple(n.id for n in needs), 0.0)  # type: ignore[misc]
+    pn = np.asarray(pair_need, dtype=np.int64)
+    pm = np.asarray(pair_member, dtype=np.int64)
+    score = _Scores(contexts, team, pn, pm, weights).total
 
-    units: dict[tuple[int, datetime], int] = {}
-    unit_caps: list[int] = []
-    unit_keys: list[tuple[int, datetime]] = []
-    week_load = [_week_load(m) for m in team]
-    rows: dict[int, int] = {}
-    e_row: list[int] = []
-    e_unit: list[int] = []
-    e_score: list[float] = []
-    pair_slots: dict[tuple[int, int], dict[datetime, tuple[Interval, ...]]] = {}
-    for n_idx, m_idx, score, slots in pairs:
-        by_week: dict[datetime, list[Interval]] = {}
+    # Capacity is per member and ISO week: the weekly cap minus the sessions already held.
+    # A pair is one edge per week in which the member has a free slot for the order.
+    week_ids: dict[datetime, int] = {}
+    e_pair: list[int] = []
+    e_week: list[int] = []
+    for p, (n_idx, slots) in enumerate(zip(pair_need, pair_slots, strict=True)):
         days = contexts[n_idx].days
+        seen = -1
         for slot in slots:
-            by_week.setdefault(days[slot][1], []).append(slot)
-        pair_slots[n_idx, m_idx] = {wk: tuple(s) for wk, s in by_week.items()}
-        row = rows.setdefault(n_idx, len(rows))
-        for wk in by_week:
-            unit = units.get((m_idx, wk))
-            if unit is None:
-                unit = units[m_idx, wk] = len(unit_caps)
-                unit_keys.append((m_idx, wk))
-                unit_caps.append(max(0, team[m_idx].weekly_cap - week_load[m_idx].get(wk, 0)))
-            e_row.append(row)
-            e_unit.append(unit)
-            e_score.append(score)
+            week = week_ids.setdefault(days[slot][1], len(week_ids))
+            if week != seen:  # slots are sorted, so a week's slots are together
+                e_pair.append(p)
+                e_week.append(week)
+                seen = week
+    ep = np.asarray(e_pair, dtype=np.int64)
+    unit_key = pm[ep] * len(week_ids) + np.asarray(e_week, dtype=np.int64)
+    keys, e_unit = np.unique(unit_key, return_inverse=True)
+    weeks = list(week_ids)
+    unit_caps = []
+    for key in keys.tolist():
+        member = team[key // len(weeks)]
+        held = _week_load(member).get(weeks[key % len(weeks)], 0)
+        unit_caps.append(max(0, member.weekly_cap - held))
+    rows, e_row = np.unique(pn[ep], return_inverse=True)
+    order_ids = np.asarray([n.id for n in needs], dtype=np.int64)
+    member_ids = np.asarray([m.id for m in team], dtype=np.int64)
+    tie = _tie_break(order_ids[pn[ep]], member_ids[pm[ep]])
+    chosen = solve(len(rows), unit_caps, e_row, e_unit, score[ep] + TIE_EPS * tie)
 
-    row_need = sorted(rows, key=rows.__getitem__)
-    chosen = solve(len(row_need), unit_caps, e_row, e_unit, e_score) if row_need else []
-    scores = {(n, m): s for n, m, s, _ in pairs}
-    per_member: dict[int, list[tuple[float, int, tuple[Interval, ...]]]] = {}
+    # The edge (row, unit) leads back to its pair.
+    edge_of = {(r, u): e for e, (r, u) in enumerate(zip(e_row.tolist(), e_unit.tolist(), strict=True))}
+    per_member: dict[int, list[tuple[float, int, tuple[Interval, ...], _Need]]] = {}
     for row, unit in enumerate(chosen):
         if unit < 0:
             continue
-        n_idx = row_need[row]
-        m_idx, wk = unit_keys[unit]
-        per_member.setdefault(m_idx, []).append(
-            (scores[n_idx, m_idx], n_idx, pair_slots[n_idx, m_idx][wk])
-        )
+        p = int(ep[edge_of[row, unit]])
+        n_idx, m_idx = pair_need[p], pair_member[p]
+        week = weeks[int(keys[unit]) % len(weeks)]
+        ctx = contexts[n_idx]
+        slots = tuple(s for s in pair_slots[p] if ctx.days[s][1] == week)
+        per_member.setdefault(m_idx, []).append((float(score[p]), n_idx, slots, ctx))
 
     assignments: list[Assignment] = []
     dropped: list[int] = []
     for m_idx, items in per_member.items():
         member = team[m_idx]
-        placed, lost = _place(member, [(s, n, slots, contexts[n]) for s, n, slots in items],
-                              travel, same)  # fmt: skip
+        placed, lost = _place(member, items, travel, same)
+        got = {n_idx: s for s, n_idx, _slots, _ctx in items}
         for n_idx, slot in placed.items():
-            assignments.append(Assignment(needs[n_idx].id, member.id, slot, scores[n_idx, m_idx]))  # type: ignore[arg-type]
+            assignments.append(Assignment(needs[n_idx].id, member.id, slot, got[n_idx]))  # type: ignore[arg-type]
         dropped.extend(needs[n].id for n in lost)  # type: ignore[misc]
     assignments.sort(key=lambda a: a.order_id)
     done = {a.order_id for a in assignments}
@@ -724,12 +784,31 @@ def _assign(
     )
 
 
+# Scores tie often (orders without coordinates in one township score alike), so a batch has
+# many optimal assignments, and which one a solver returns decides which orders slot picking
+# drops. A fixed tiny value per (order, member) pair, far below any score difference that
+# matters, makes the optimum unique: every exact solver then returns the same assignment.
+TIE_EPS = 1e-6
+
+
+def _tie_break(order_ids: np.ndarray, member_ids: np.ndarray) -> np.ndarray:
+    """A value in [0, 1) per pair, mixed from the two ids (splitmix64); no randomness."""
+    x = order_ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x ^= member_ids.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
 def _eligible_pairs(
-    contexts: Sequence[tuple[int, _Need]], team: Sequence[MemberProfile], weights: Weights
-) -> list[tuple[int, int, float, tuple[Interval, ...]]]:
-    """(need index, member index, score, free slots) for every eligible pair."""
-    # Static rules through set indexes: only members that could pass them get the time checks,
-    # which still run in full through _check.
+    contexts: Sequence[_Need], team: Sequence[MemberProfile]
+) -> tuple[list[int], list[int], list[tuple[Interval, ...]]]:
+    """(order index, member index, slots) of every eligible pair, as three parallel lists."""
+    # The static rules go through set indexes, so that only members who pass them all get
+    # the time checks; a test holds this to the member-by-member rules of rank_candidates.
     by_topic: dict[str, set[int]] = {}
     by_format: dict[str, set[int]] = {}
     by_language: dict[str, set[int]] = {}
@@ -745,29 +824,48 @@ def _eligible_pairs(
                 by_format.setdefault(fmt, set()).add(i)
         for lang in m.languages:
             by_language.setdefault(lang, set()).add(i)
-    memos: list[dict] = [{} for _ in team]
+    # Members without sessions or leave are free for every live slot; the others remember
+    # each slot's faults, as a batch's orders share slots.
+    memos = [None if _always_free(m) else {} for m in team]
+    empty: set[int] = set()
 
-    pairs: list[tuple[int, int, float, tuple[Interval, ...]]] = []
-    for n_idx, ctx in contexts:
-        pool = by_format.get(ctx.format, set())
-        topical: set[int] = set()
-        for topic in ctx.topics:
-            topical |= by_topic.get(topic, set())
-        pool = pool & topical
+    pair_need: list[int] = []
+    pair_member: list[int] = []
+    pair_slots: list[tuple[Interval, ...]] = []
+    for n_idx, ctx in enumerate(contexts):
+        live = ctx.live_slots
+        if not live:
+            continue
+        pool = set().union(*(by_topic.get(t, empty) for t in ctx.topics))
+        pool &= by_format.get(ctx.format, empty)
         if ctx.language is not None:
-            pool &= by_language.get(ctx.language, set())
-        eligible = []
+            pool &= by_language.get(ctx.language, empty)
+        if ctx.exclude:
+            pool -= {index_of[i] for i in ctx.exclude if i in index_of}
+        found: list[int] = []
+        free_slots: list[tuple[Interval, ...]] = []
         for i in sorted(pool):
-            m = team[i]
-            reasons, free = _check(ctx, m, memos[i])
-            if not reasons:
-                eligible.append((m, free))
-        for team_entry in _teams(ctx, eligible):
-            if team_entry is None:
-                continue
-            m, slots, _helpers = team_entry
-            pairs.append((n_idx, index_of[m.id], _total(weights, _values(ctx, m)), slots))
-    return pairs
+            memo = memos[i]
+            if memo is None:
+                found.append(i)
+                free_slots.append(live)
+            else:
+                faults, free = _time_faults(ctx, team[i], memo)
+                if not faults:
+                    found.append(i)
+                    free_slots.append(free)
+        if ctx.multi:
+            teams = _teams(ctx, [(team[i], f) for i, f in zip(found, free_slots, strict=True)])
+            for i, entry in zip(found, teams, strict=True):
+                if entry is not None:
+                    pair_need.append(n_idx)
+                    pair_member.append(i)
+                    pair_slots.append(entry[1])
+        else:
+            pair_need.extend([n_idx] * len(found))
+            pair_member.extend(found)
+            pair_slots.extend(free_slots)
+    return pair_need, pair_member, pair_slots
 
 
 def _week_load(member: MemberProfile) -> dict[datetime, int]:
@@ -944,7 +1042,8 @@ def _solve_dense(
     return out
 
 
-_FLOW_SCALE = 1_000_000  # network simplex wants integer costs: micro-points
+# Network simplex wants integer costs; fine enough to keep the tie-break values apart.
+_FLOW_SCALE = 10**12
 
 
 def _solve_flow(
