@@ -29,6 +29,14 @@ CHANNELS: dict[str, str] = {
 
 PLACE_KINDS = ("village", "school", "market")
 
+#: When within the window: any possible time, the next possible day, or one given date.
+TIMINGS: dict[str, str] = {
+    "any": N_("Any time in these dates"),
+    "next": N_("The next possible day (for markets: the next market day)"),
+    "date": N_("Exactly on the first date"),
+}
+NEXT_DAY_HORIZON = 45
+
 MAX_AUDIENCE = 5000
 MAX_WINDOW_DAYS = 120
 MAX_AHEAD_DAYS = 365
@@ -56,6 +64,7 @@ class OrderRequest:
     channel: str = "qr"
     notes: str = ""
     language: str | None = None
+    timing: str = "any"
     extra: tuple[str, ...] = field(default=())  # names of unexpected fields sent by a client
 
 
@@ -104,7 +113,14 @@ def validate_order(
         errors.append(DomainError("audience_size", N_("For more than %(n)d people, please call us."),
                                   n=MAX_AUDIENCE))
 
-    errors += _window_errors(req.earliest, req.latest, today)
+    latest = req.latest
+    if req.timing not in TIMINGS:
+        errors.append(DomainError("timing", N_("Please choose when.")))
+    elif req.timing == "date":
+        latest = req.earliest  # one given day: the latest date is that day
+    elif req.timing == "next" and req.earliest is not None:
+        latest = req.earliest + timedelta(days=NEXT_DAY_HORIZON)
+    errors += _window_errors(req.earliest, latest, today)
 
     name = (req.requester_name or "").strip()
     if not name:
@@ -128,7 +144,7 @@ def validate_order(
         errors.append(DomainError("language", N_("Unknown language.")))
 
     cleaned = replace(req, topics=topics, requester_name=name, requester_org=org, notes=notes,
-                      phone=phone)
+                      phone=phone, latest=latest)
     return cleaned, errors
 
 

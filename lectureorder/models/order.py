@@ -44,6 +44,7 @@ class Order(db.Model):
     earliest: Mapped[date] = mapped_column(Date)
     latest: Mapped[date] = mapped_column(Date)
     language: Mapped[str | None] = mapped_column(String(20))
+    timing: Mapped[str] = mapped_column(String(8), default="any", server_default="any")
     requester_name: Mapped[str] = mapped_column(String(40))
     requester_org: Mapped[str] = mapped_column(String(80), default="")
     requester_phone: Mapped[str | None] = mapped_column(String(20))

@@ -16,7 +16,7 @@ from ..domain.errors import Conflict, DomainError, N_
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
-    Feedback, LectureSession, Member, Offer, Order, SessionStatus, Topic, User, order_topic,
+    AuditEvent, Feedback, LectureSession, Member, Offer, Order, SessionStatus, Topic, User, order_topic,
 )
 from . import notify, scheduling
 from .unit import TAKEN, flush_or_conflict
@@ -118,11 +118,15 @@ def weights() -> matching.Weights:
 
 def order_slots(order: Order, *, now: datetime):
     try:
-        return scheduling.propose_slots(
+        slots = scheduling.propose_slots(
             order.format, order.place_kind, order.place_id, order.earliest, order.latest, now=now
         )
     except DomainError:  # the window has passed or the place changed: nothing to offer
         return []
+    if order.timing == "next" and slots:
+        first_day = slots[0].start.astimezone(TZ).date()
+        slots = [s for s in slots if s.start.astimezone(TZ).date() == first_day]
+    return slots
 
 
 def candidates_for(order: Order, *, now: datetime) -> tuple[matching.Ranking, list]:
@@ -302,7 +306,8 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
         before = session.lead_member_id
         scheduling.lock_schedule(member, now)
         session.lead_member = member
-        db.session.add(_reassign_event(order, actor, now, before, member.id))
+        record_event(order, "reassign", now=now, actor=actor,
+                     detail={"from_member": before, "to_member": member.id})
         flush_or_conflict(TAKEN)
         return session
     if order.status not in (OrderStatus.SUBMITTED, OrderStatus.OFFERED, OrderStatus.NEEDS_ATTENTION):
@@ -325,9 +330,11 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
     return session
 
 
-def _reassign_event(order: Order, actor: User, now: datetime, before: int, after: int):
-    from ..models import AuditEvent
-
-    return AuditEvent(at=now, actor=actor, actor_label=actor.username, entity="order",
-                      entity_id=order.id, action="reassign", from_state=order.status,
-                      to_state=order.status, detail={"from_member": before, "to_member": after})
+def record_event(order: Order, action: str, *, now: datetime, actor: User | None = None,
+                 detail: dict | None = None) -> AuditEvent:
+    """An audit row for a change that is not a state transition (reassign, reschedule, …)."""
+    event = AuditEvent(at=now, actor=actor, actor_label=actor.username if actor else "system",
+                       entity="order", entity_id=order.id, action=action,
+                       from_state=order.status, to_state=order.status, detail=detail or {})
+    db.session.add(event)
+    return event

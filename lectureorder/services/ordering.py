@@ -45,6 +45,7 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None) 
         place_kind=cleaned.place_kind, township_id=place.township_id,
         audience_type=cleaned.audience_type, audience_size=cleaned.audience_size,
         earliest=cleaned.earliest, latest=cleaned.latest, language=cleaned.language,
+        timing=cleaned.timing,
         requester_name=cleaned.requester_name, requester_org=cleaned.requester_org,
         requester_phone=cleaned.phone, channel=cleaned.channel, notes=cleaned.notes,
         created_at=now, updated_at=now, created_by=actor,

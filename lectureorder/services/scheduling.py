@@ -207,3 +207,137 @@ def book_session(
 def venue_name(order) -> str:
     place = order.place
     return f"{order.township.name} {place.name}" if place is not None else order.township.name
+
+
+# ---------------------------------------------------------------- moving sessions
+
+RESCHEDULE_DAYS = 30
+
+
+def _session_order(session: LectureSession):
+    if session.order is None:
+        raise DomainError(None, N_("Only sessions that come from an order can be moved here."))
+    return session.order
+
+
+def free_slots_for_session(
+    session: LectureSession, earliest: date, latest: date, *, now: datetime
+) -> list[fm.Slot]:
+    """Valid slots for this session's place and format that its member (and a kit) can take."""
+    order = _session_order(session)
+    slots = propose_slots(order.format, order.place_kind, order.place_id, earliest, latest,
+                          now=now)
+    member = session.lead_member
+    result = []
+    for slot in slots:
+        if on_leave(member, slot.start, slot.end):
+            continue
+        if member_clash(member.id, slot.start, slot.end, session.township_id,
+                        ignore_session_id=session.id) is not None:
+            continue
+        result.append(slot)
+    return result
+
+
+def reschedule_window(session: LectureSession, *, now: datetime) -> tuple[date, date]:
+    order = _session_order(session)
+    today = now.astimezone(cal.TZ).date()
+    earliest = max(today, order.earliest)
+    latest = max(order.latest, today + timedelta(days=RESCHEDULE_DAYS))
+    return earliest, min(latest, earliest + timedelta(days=RESCHEDULE_DAYS * 3))
+
+
+def reschedule_session(
+    session: LectureSession, start: datetime | None, *, now: datetime, actor=None, reason: str = "",
+) -> LectureSession:
+    """Move a scheduled session to another valid slot; the member and requester are told."""
+    from .dispatch import record_event  # avoids an import cycle at module load
+
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict(None, N_("Only scheduled sessions can be moved."))
+    earliest, latest = reschedule_window(session, now=now)
+    slots = free_slots_for_session(session, earliest, latest, now=now)
+    chosen = next((s for s in slots if s.start == start), None)
+    if chosen is None:
+        raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    kit = session.kit
+    if session.format == fm.Format.MOBILE_FILM:
+        if kit is None or not kit_is_free(kit.id, chosen.start, chosen.end, session.id):
+            kit = free_kit(chosen.start, chosen.end, ignore_session_id=session.id)
+        if kit is None:
+            raise Conflict("slot_start", N_("No film kit is free at that time."))
+    before = session.start
+    lock_schedule(session.lead_member, now, kit)
+    session.start, session.end, session.kit = chosen.start, chosen.end, kit
+    order = session.order
+    record_event(order, "reschedule", now=now, actor=actor, detail={
+        "from": before.isoformat(), "to": chosen.start.isoformat(), "reason": reason[:200]})
+    _tell_about_move(session, now)
+    return session
+
+
+def kit_is_free(kit_id: int, start: datetime, end: datetime, ignore_session_id: int | None) -> bool:
+    return db.session.scalar(select(LectureSession.id).where(
+        LectureSession.kit_id == kit_id, LectureSession.status != SessionStatus.CANCELLED,
+        LectureSession.start < end, LectureSession.end > start,
+        LectureSession.id != (ignore_session_id or 0)).limit(1)) is None
+
+
+def _tell_about_move(session: LectureSession, now: datetime) -> None:
+    from . import notify
+
+    order = session.order
+    stamp = session.start.isoformat()
+    notify.enqueue("session_moved", key=f"session:{session.id}:moved:{stamp}:member",
+                   recipient_kind="member", member_id=session.lead_member_id, order=order,
+                   now=now, payload={"code": order.code, "start": stamp})
+    notify.enqueue("session_moved", key=f"session:{session.id}:moved:{stamp}:requester",
+                   recipient_kind="requester", order=order, now=now,
+                   payload={"code": order.code, "start": stamp})
+
+
+def evening_screenings(day: date) -> list[LectureSession]:
+    start, end = _utc_bounds(day, day)
+    return list(db.session.scalars(select(LectureSession).where(
+        LectureSession.format == fm.Format.MOBILE_FILM,
+        LectureSession.status == SessionStatus.SCHEDULED,
+        LectureSession.start >= start, LectureSession.start < end,
+    ).order_by(LectureSession.start)))
+
+
+def rain_plan(day: date, *, now: datetime) -> list[tuple[LectureSession, fm.Slot | None]]:
+    """For every screening that evening, the next valid evening (or None: back to the coordinator)."""
+    plan = []
+    promised: list[tuple[datetime, datetime]] = []  # kits already promised within this plan
+    for session in evening_screenings(day):
+        first = max(day + timedelta(days=1), now.astimezone(cal.TZ).date())
+        candidates = free_slots_for_session(session, first, first + timedelta(days=RESCHEDULE_DAYS),
+                                            now=now)
+        chosen = None
+        for slot in candidates:
+            overlapping = sum(1 for s, e in promised if s < slot.end and slot.start < e)
+            if overlapping < len(slot.kit_ids):
+                chosen = slot
+                break
+        if chosen is not None:
+            promised.append((chosen.start, chosen.end))
+        plan.append((session, chosen))
+    return plan
+
+
+def rain_out(day: date, *, now: datetime, actor=None) -> list[tuple[LectureSession, fm.Slot | None]]:
+    """Cancel the evening's screenings for weather and move each to its next valid evening."""
+    from .dispatch import record_event
+
+    plan = rain_plan(day, now=now)
+    for session, slot in plan:
+        if slot is not None:
+            reschedule_session(session, slot.start, now=now, actor=actor, reason="weather")
+            db.session.flush()
+        else:
+            order = session.order
+            session.status = SessionStatus.CANCELLED
+            record_event(order, "rain_out", now=now, actor=actor, detail={"session_id": session.id})
+            order.transition("unschedule", now=now, actor=actor, detail={"reason": "weather"})
+            _tell_about_move(session, now)
+    return plan

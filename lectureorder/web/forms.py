@@ -13,7 +13,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..domain import formats as fm
 from ..domain.errors import DomainError, ValidationFailed
-from ..domain.orders import AUDIENCE_TYPES, CHANNELS, MAX_AUDIENCE, MAX_NOTES, OrderRequest
+from ..domain.orders import (
+    AUDIENCE_TYPES, CHANNELS, MAX_AUDIENCE, MAX_NOTES, TIMINGS, OrderRequest,
+)
 from ..extensions import db
 from ..models import Market, School, Township, Village
 from .i18n import current_lang
@@ -70,8 +72,9 @@ class OrderForm(FlaskForm):
         validators=[InputRequired(_l("Please enter about how many people will come.")),
                     NumberRange(1, MAX_AUDIENCE, _l("Please enter a number from %(min)s to %(max)s."))],
     )
+    timing = RadioField(_l("When?"), default="any")
     earliest = DateField(_l("Earliest date"), validators=[InputRequired(_l("Please choose the earliest date."))])
-    latest = DateField(_l("Latest date"), validators=[InputRequired(_l("Please choose the latest date."))])
+    latest = DateField(_l("Latest date"), validators=[Optional()])
     requester_name = StringField(_l("Your name or title"), validators=[InputRequired(_l("Please enter your name or title.")), Length(max=40)])
     requester_org = StringField(_l("Village committee / school / unit (optional)"), validators=[Optional(), Length(max=80)])
     phone = TelField(_l("Phone number"), validators=[InputRequired(_l("Please enter a phone number.")), Length(max=30)])
@@ -83,6 +86,7 @@ class OrderForm(FlaskForm):
         self.format.choices = [(f.value, fm.format_label(f, lang)) for f in fm.Format]
         self.place.choices = {"": [("", gettext("— choose —"))]} | place_choices()
         self.audience_type.choices = [(k, gettext(v)) for k, v in AUDIENCE_TYPES.items()]
+        self.timing.choices = [(k, gettext(v)) for k, v in TIMINGS.items()]
 
     def to_request(self, channel: str) -> OrderRequest:
         kind, _, raw_id = (self.place.data or "").partition(":")
@@ -93,7 +97,7 @@ class OrderForm(FlaskForm):
             earliest=self.earliest.data, latest=self.latest.data,
             requester_name=self.requester_name.data or "", phone=self.phone.data or "",
             requester_org=self.requester_org.data or "", channel=channel,
-            notes=self.notes.data or "",
+            notes=self.notes.data or "", timing=self.timing.data or "any",
         )
 
 

@@ -12,7 +12,12 @@
   function refresh() {
     var place = value("place").split(":");
     var fmt = value("format");
-    var from = value("earliest"), to = value("latest");
+    var from = value("earliest"), to = value("latest"), timing = value("timing");
+    if (from && timing === "date") { to = from; }
+    if (from && (timing === "next" || !to)) {
+      var d = new Date(from + "T00:00:00Z"); d.setUTCDate(d.getUTCDate() + 45);
+      to = d.toISOString().slice(0, 10);
+    }
     if (!fmt || place.length !== 2 || !from || !to) { box.hidden = true; return; }
     var url = box.dataset.url + "?format=" + encodeURIComponent(fmt) + "&place_kind=" + place[0] +
       "&place_id=" + place[1] + "&from=" + from + "&to=" + to;

@@ -83,3 +83,18 @@ def test_each_bad_input_names_its_field(changes, field):
 def test_all_problems_are_reported_at_once():
     _, errors = check(replace(GOOD, topics=(), audience_size=0, phone="x"))
     assert {"topics", "audience_size", "phone"} <= {e.field for e in errors}
+
+
+def test_timing_date_means_exactly_the_first_date():
+    cleaned, errors = check(replace(GOOD, timing="date", latest=None))
+    assert errors == [] and cleaned.latest == cleaned.earliest
+
+
+def test_timing_next_looks_ahead_from_the_earliest_date():
+    cleaned, errors = check(replace(GOOD, timing="next", latest=None))
+    assert errors == [] and (cleaned.latest - cleaned.earliest).days == 45
+
+
+def test_unknown_timing_is_refused():
+    _, errors = check(replace(GOOD, timing="soonish"))
+    assert "timing" in {e.field for e in errors}

@@ -216,3 +216,17 @@ def test_coordinator_assigns_and_reassigns(db, world, make_member, coordinator, 
     assert session.lead_member_id == other.id
     assert events(db, order)[-1][0] == "reassign"
     assert db.session.scalar(select(LectureSession).where(LectureSession.order_id == order.id)) is session
+
+
+def test_next_market_day_offers_only_that_morning(db, world, make_member, now):
+    from lectureorder.domain.calendars import TZ, lunar_of
+
+    make_member()
+    order = ordering.place_order(request_for(
+        world, format="market_talk", place_kind="market", place_id=world.market.id,
+        timing="next", latest=None), now=now)
+    db.session.commit()
+    days = {s.astimezone(TZ).date() for s, _ in order.offers[0].slot_times}
+    assert len(days) == 1
+    day = days.pop()
+    assert lunar_of(day).day % 10 in (3, 6, 9) and day >= order.earliest

@@ -138,3 +138,11 @@ def test_healthz(client, world):
 def test_unknown_page_is_a_friendly_404(client, world):
     response = client.get("/no/such/page")
     assert response.status_code == 404 and "<html" in response.get_data(as_text=True)
+
+
+def test_a_specific_date_needs_no_latest_date(client, world, make_member, frozen_now, db):
+    make_member()
+    response = client.post("/orders/new", data=form_for(world, timing="date", latest=""))
+    assert response.status_code == 302
+    order = db.session.scalar(select(Order))
+    assert order.latest == order.earliest and order.timing == "date"

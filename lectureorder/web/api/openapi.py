@@ -59,6 +59,9 @@ def openapi_document() -> dict:
                         "organisation": {"type": "string", "maxLength": 80},
                         "phone": {"type": "string"}}},
                     "channel": {"enum": ["qr", "phone", "walk_in", "cadre"]},
+                    "timing": {"enum": ["any", "next", "date"], "default": "any",
+                               "description": "any time in the window, the next possible day "
+                                              "(next market day), or exactly window.earliest"},
                     "notes": {"type": "string", "maxLength": 500}}},
                 "OrderStatus": {"type": "object", "required": ["code", "status"], "properties": {
                     "code": {"type": "string"}, "status": {"type": "string"},

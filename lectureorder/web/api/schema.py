@@ -106,6 +106,7 @@ def order_request(data: dict) -> OrderRequest:
         channel=text(data, "channel", errors) or "qr",
         notes=text(data, "notes", errors),
         language=(text(data, "language", errors) or None),
+        timing=text(data, "timing", errors) or "any",
     )
     ValidationFailed.collect(errors)
     return req

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -17,3 +17,12 @@ class CancelOrderForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare form: CSRF protection for one-button actions."""
+
+
+class MoveForm(FlaskForm):
+    slot_start = SelectField(_l("New time"), validators=[InputRequired(_l("Please choose one of the proposed times."))])
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=200)])
+
+
+class RainForm(FlaskForm):
+    day = DateField(_l("Evening"), validators=[InputRequired(_l("Please choose the date."))])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -15,13 +15,14 @@ from ...domain.errors import Conflict, DomainError, ValidationFailed
 from ...domain.lifecycle import OrderStatus
 from ...extensions import db
 from ...models import LectureSession, Member, Offer, Order, SessionStatus, Topic, Township
-from ...services import dispatch, ordering
-from ...services.clock import now_utc
+from ...services import dispatch, ordering, scheduling
+from ...services.clock import local_today, now_utc
+from ...services.unit import flush_or_conflict
 from ..access import coordinator_required
 from ..forms import StaffOrderForm, apply_errors
 from ..templating import slot_label
 from . import bp
-from .forms import ActionForm, AssignForm, CancelOrderForm
+from .forms import ActionForm, AssignForm, CancelOrderForm, MoveForm, RainForm
 
 PER_PAGE = 30
 
@@ -80,10 +81,91 @@ def order(code: str):
         (m.id, m.name) for m in members.values()
         if m.active and m.id not in {c.member_id for c in ranking.candidates}]
     form.slot_start.choices = [(s.start.isoformat(), slot_label(s.start, s.end)) for s in slots]
+    move_form = None
+    session = item.lecture_session
+    if item.status == OrderStatus.SCHEDULED and session is not None:
+        move_form = MoveForm()
+        earliest, latest = scheduling.reschedule_window(session, now=now)
+        move_form.slot_start.choices = [
+            (s.start.isoformat(), slot_label(s.start, s.end))
+            for s in scheduling.free_slots_for_session(session, earliest, latest, now=now)
+            if s.start != session.start
+        ]
     return render_template(
         "coord/order.html", order=item, ranking=ranking, members=members, slots=slots,
         assign_form=form, cancel_form=CancelOrderForm(), action_form=ActionForm(), now=now,
+        move_form=move_form,
     )
+
+
+def _parse_start(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.post("/orders/<code>/move")
+@coordinator_required
+def move(code: str):
+    item = _order_or_404(code)
+    session = item.lecture_session
+    if session is None:
+        abort(404)
+    form = MoveForm()
+    form.slot_start.choices = [(v, v) for v in request.form.getlist("slot_start")]
+    if not form.validate_on_submit():
+        flash(gettext("Please choose one of the proposed times."), "error")
+        return redirect(url_for(".order", code=item.code))
+    try:
+        scheduling.reschedule_session(session, _parse_start(form.slot_start.data), now=now_utc(),
+                                      actor=current_user, reason=form.reason.data or "")
+        flush_or_conflict()
+    except (Conflict, DomainError) as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Moved to %(when)s. The member and the requester are told.",
+                      when=slot_label(session.start, session.end)), "success")
+    return redirect(url_for(".order", code=item.code))
+
+
+@bp.route("/rain", methods=["GET", "POST"])
+@coordinator_required
+def rain():
+    """Weather: call off an evening's screenings and move each to its next valid evening."""
+    form = RainForm()
+    now = now_utc()
+    if request.method == "GET" and not form.day.data:
+        form.day.data = local_today(now)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            moved = scheduling.rain_out(form.day.data, now=now, actor=current_user)
+            try:
+                flush_or_conflict()
+            except Conflict as exc:
+                db.session.rollback()
+                flash(gettext(exc.reason, **exc.params), "error")
+            else:
+                db.session.commit()
+                flash(gettext("%(moved)d screening(s) moved, %(left)d back to the coordinator.",
+                              moved=sum(1 for _, slot in moved if slot), left=sum(1 for _, slot in moved if not slot)),
+                      "success")
+                return redirect(url_for(".rain", day=form.day.data.isoformat()))
+        return render_template("coord/rain.html", form=form, plan=[]), 422
+    day = request.args.get("day")
+    if day:
+        form.day.data = _parse_day(day) or form.day.data
+    plan = scheduling.rain_plan(form.day.data, now=now) if form.day.data else []
+    return render_template("coord/rain.html", form=form, plan=plan)
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @bp.post("/orders/<code>/assign")
@@ -97,14 +179,9 @@ def assign(code: str):
         flash(gettext("Please choose a team member."), "error")
         return redirect(url_for(".order", code=item.code))
     member = db.session.get(Member, form.member.data)
-    start = None
-    if form.slot_start.data:
-        try:
-            start = datetime.fromisoformat(form.slot_start.data)
-        except ValueError:
-            start = None
     try:
-        dispatch.assign(item, member, start, now=now_utc(), actor=current_user)
+        dispatch.assign(item, member, _parse_start(form.slot_start.data), now=now_utc(),
+                        actor=current_user)
     except (Conflict, DomainError) as exc:
         db.session.rollback()
         flash(gettext(exc.reason, **exc.params), "error")
