@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import DDL, Column, ForeignKey, Index, String, Table, Text, event, func, literal_column, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -47,6 +48,8 @@ class LectureSession(db.Model):
     headcount: Mapped[int | None]
     delivery_notes: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many signed the attendance sheet (签到), next to the headcount estimate; None = no sheet.
+    signin_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -57,9 +60,31 @@ class LectureSession(db.Model):
     helpers: Mapped[list[Member]] = relationship(secondary=session_helper)
     kit: Mapped[EquipmentKit | None] = relationship()
     township: Mapped[Township | None] = relationship()
+    photos: Mapped[list[SessionPhoto]] = relationship(
+        back_populates="session", order_by="SessionPhoto.id", cascade="all, delete-orphan"
+    )
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start < end and start < self.end
 
 
 from .order import Order  # noqa: E402
+
+# PostgreSQL enforces "no member or kit in two places at once" itself (half-open ranges, so
+# back-to-back sessions are fine); SQLite relies on the optimistic locks on Member and
+# EquipmentKit that every booking bumps (see services/scheduling.lock_schedule).
+event.listen(
+    db.metadata, "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+for _name, _column in (("no_member_overlap", "lead_member_id"), ("no_kit_overlap", "kit_id")):
+    LectureSession.__table__.append_constraint(
+        ExcludeConstraint(
+            (LectureSession.__table__.c[_column], "="),
+            (func.tsrange(LectureSession.__table__.c.start, LectureSession.__table__.c.end,
+                          literal_column("'[)'")), "&&"),
+            where=text("status <> 'cancelled'"), using="gist", name=_name,
+        ).ddl_if(dialect="postgresql")
+    )
+OVERLAP_CONSTRAINTS = ("no_member_overlap", "no_kit_overlap")
+from .evidence import SessionPhoto  # noqa: E402

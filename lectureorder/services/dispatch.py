@@ -46,9 +46,7 @@ def load_profiles(start: datetime, end: datetime, *, now: datetime) -> list[matc
     busy_rows = db.session.execute(
         select(LectureSession.lead_member_id, LectureSession.start, LectureSession.end,
                LectureSession.township_id).where(
-            LectureSession.status != SessionStatus.CANCELLED,
-            LectureSession.start < end + timedelta(days=7),
-            LectureSession.end > start - timedelta(days=7),
+            *scheduling.overlapping(start - timedelta(days=7), end + timedelta(days=7)),
         )
     ).all()
     busy: dict[int, list[matching.Busy]] = defaultdict(list)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ..domain.evidence import signin_errors
 from ..extensions import db
 from ..models import LectureSession, Member, Order, SessionStatus, session_helper
-from . import notify
+from . import evidence, notify
 from .unit import flush_or_conflict
 
 MAX_HEADCOUNT = 5000
@@ -25,7 +28,8 @@ def member_sessions(member: Member, *, since: datetime | None = None) -> list[Le
         selectinload(LectureSession.order).selectinload(Order.township),
     )
     if since is not None:
-        stmt = stmt.where(LectureSession.end >= since)
+        stmt = stmt.where(LectureSession.end >= since,
+                          LectureSession.start > since - scheduling.MAX_SESSION_LENGTH)
     return list(db.session.scalars(stmt))
 
 
@@ -39,8 +43,12 @@ def member_session(session_id: int, member: Member) -> LectureSession:
 
 
 def record_delivery(
-    session: LectureSession, member: Member, headcount: int | None, notes: str, *, now: datetime
+    session: LectureSession, member: Member, headcount: int | None, notes: str, *, now: datetime,
+    signin_count: int | None = None, photos: Sequence[BinaryIO] = (),
+    policy: evidence.PhotoPolicy | None = None,
 ) -> LectureSession:
+    """Mark the session delivered with its headcount and notes, and optionally the sign-in
+    count and photos (checked before anything changes: a bad photo refuses the whole record)."""
     errors = []
     if headcount is None:
         errors.append(DomainError("headcount", N_("Please enter how many people attended.")))
@@ -50,6 +58,12 @@ def record_delivery(
     notes = (notes or "").strip()
     if len(notes) > 2000:
         errors.append(DomainError("notes", N_("At most %(n)d characters."), n=2000))
+    errors += signin_errors(signin_count)
+    checked = []
+    if photos:
+        policy = policy or evidence.photo_policy()
+        checked, photo_errors = evidence.check_photos(photos, session, policy=policy)
+        errors += photo_errors
     ValidationFailed.collect(errors)
     if session.status != SessionStatus.SCHEDULED:
         raise Conflict(None, N_("This session is not open for a delivery record."))
@@ -59,6 +73,9 @@ def record_delivery(
     session.headcount = headcount
     session.delivery_notes = notes
     session.delivered_at = now
+    session.signin_count = signin_count
+    if checked:
+        evidence.store_photos(session, member, checked, now=now, policy=policy)
     order = session.order
     if order is not None:
         order.transition("deliver", now=now, actor=member.user,

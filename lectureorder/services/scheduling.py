@@ -18,6 +18,19 @@ from ..models import (
 )
 
 PLACE_MODELS = {"village": Village, "school": School, "market": Market}
+# No session lasts longer than this; bounding `start` from below lets the index on start cut
+# the history out of every overlap query (otherwise they scan every past session).
+MAX_SESSION_LENGTH = timedelta(hours=12)
+
+
+def overlapping(start: datetime, end: datetime) -> tuple:
+    """WHERE clauses: non-cancelled sessions overlapping [start, end), index-friendly."""
+    return (
+        LectureSession.status != SessionStatus.CANCELLED,
+        LectureSession.start < end,
+        LectureSession.start > start - MAX_SESSION_LENGTH,
+        LectureSession.end > start,
+    )
 # Travel between townships on mountain roads: keep an hour between two sessions of one member.
 TRAVEL_BUFFER = timedelta(minutes=60)
 SAME_TOWNSHIP_BUFFER = timedelta(minutes=20)
@@ -34,11 +47,12 @@ def load_place(kind: str, place_id: int | None) -> Village | School | Market:
 
 
 def slot_settings() -> fm.SlotSettings:
+    # The film season coordinators store wins over the configured default.
+    from .calendar_admin import film_season_overrides  # imported late: it imports this module
+
     cfg = current_app.config
-    return fm.SlotSettings(
-        min_lead_hours=cfg["SLOT_MIN_LEAD_HOURS"],
-        film_season_all_year=cfg["FILM_SEASON_ALL_YEAR"],
-    )
+    film = {"film_season_all_year": cfg["FILM_SEASON_ALL_YEAR"]} | film_season_overrides()
+    return fm.SlotSettings(min_lead_hours=cfg["SLOT_MIN_LEAD_HOURS"], **film)
 
 
 def market_rule(market: Market) -> cal.MarketRule:
@@ -67,10 +81,7 @@ def kit_availability(start: datetime, end: datetime) -> tuple[fm.KitAvailability
     ).all()
     rows = db.session.execute(
         select(LectureSession.kit_id, LectureSession.start, LectureSession.end).where(
-            LectureSession.kit_id.is_not(None),
-            LectureSession.status != SessionStatus.CANCELLED,
-            LectureSession.start < end,
-            LectureSession.end > start,
+            LectureSession.kit_id.is_not(None), *overlapping(start, end),
         )
     ).all()
     busy: dict[int, list[tuple[datetime, datetime]]] = {k.id: [] for k in kits}
@@ -138,9 +149,7 @@ def member_clash(
     """An existing session of the member too close to [start, end) (travel buffer included)."""
     stmt = select(LectureSession).where(
         LectureSession.lead_member_id == member_id,
-        LectureSession.status != SessionStatus.CANCELLED,
-        LectureSession.start < end + TRAVEL_BUFFER,
-        LectureSession.end > start - TRAVEL_BUFFER,
+        *overlapping(start - TRAVEL_BUFFER, end + TRAVEL_BUFFER),
     )
     if ignore_session_id is not None:
         stmt = stmt.where(LectureSession.id != ignore_session_id)
@@ -153,10 +162,7 @@ def member_clash(
 
 def free_kit(start: datetime, end: datetime, *, ignore_session_id: int | None = None) -> EquipmentKit | None:
     taken = select(LectureSession.kit_id).where(
-        LectureSession.kit_id.is_not(None),
-        LectureSession.status != SessionStatus.CANCELLED,
-        LectureSession.start < end,
-        LectureSession.end > start,
+        LectureSession.kit_id.is_not(None), *overlapping(start, end),
     )
     if ignore_session_id is not None:
         taken = taken.where(LectureSession.id != ignore_session_id)
@@ -171,10 +177,17 @@ def on_leave(member: Member, start: datetime, end: datetime) -> bool:
 
 
 def lock_schedule(member: Member, now: datetime, kit: EquipmentKit | None = None) -> None:
-    """Write the member's (and kit's) row so concurrent bookings of them cannot both commit."""
+    """Write the member's (and kit's) row first, so concurrent bookings of them serialise.
+
+    The version bump makes the slower of two racing bookings fail here, before it writes
+    anything else (on SQLite the write also waits for the other transaction to finish).
+    """
+    from .unit import CLASH, flush_or_conflict
+
     member.last_booked_at = now
     if kit is not None:
         kit.last_booked_at = now
+    flush_or_conflict(CLASH)
 
 
 def book_session(
@@ -278,8 +291,7 @@ def reschedule_session(
 
 def kit_is_free(kit_id: int, start: datetime, end: datetime, ignore_session_id: int | None) -> bool:
     return db.session.scalar(select(LectureSession.id).where(
-        LectureSession.kit_id == kit_id, LectureSession.status != SessionStatus.CANCELLED,
-        LectureSession.start < end, LectureSession.end > start,
+        LectureSession.kit_id == kit_id, *overlapping(start, end),
         LectureSession.id != (ignore_session_id or 0)).limit(1)) is None
 
 

@@ -1,0 +1,65 @@
+"""Real races: the same test on SQLite (a file, WAL) and on PostgreSQL when it is available."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import text
+
+from lectureorder import create_app
+from lectureorder.extensions import db
+
+PG_ENV = "LECTUREORDER_TEST_POSTGRES"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def race_app(request, tmp_path):
+    """An app on a real server-like database; each thread gets its own app context/session."""
+    if request.param == "postgres":
+        uri = os.environ.get(PG_ENV)
+        if not uri:
+            if os.environ.get("CI"):
+                pytest.fail(f"{PG_ENV} must be set in CI")
+            pytest.skip(f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    else:
+        uri = f"sqlite:///{tmp_path / 'race.sqlite'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SLOT_MIN_LEAD_HOURS": 0,
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20} if request.param == "postgres" else {}})
+    with app.app_context():
+        if request.param == "postgres":
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if request.param == "postgres":
+            db.drop_all()
+        db.engine.dispose()
+
+
+def race(app, n: int, work: Callable[[int], object]) -> list[object]:
+    """Run `work(i)` in n threads released at the same instant; return results or exceptions."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = work(i)
+            except Exception as exc:  # the race's losers are part of the result
+                db.session.rollback()
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results

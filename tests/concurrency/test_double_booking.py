@@ -1,0 +1,75 @@
+"""A member or a kit can never hold two overlapping sessions, even when bookings race."""
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from lectureorder.domain.errors import Conflict
+from lectureorder.extensions import db
+from lectureorder.models import EquipmentKit, LectureSession, Member, Order, Role, Topic, Township, User, Village
+from lectureorder.services import dispatch, ordering
+from lectureorder.domain.orders import OrderRequest
+from tests.concurrency.conftest import race
+from tests.conftest import FAST_HASH
+
+N = 8
+
+
+def build(app, now, *, film: bool):
+    with app.app_context():
+        topic = Topic(code="anti_fraud", title_zh="防诈", title_en="Anti-fraud",
+                      formats=["field_class", "mobile_film"])
+        town = Township(name="三合镇", lat=36.455, lon=102.045)
+        db.session.add_all([topic, town])
+        db.session.flush()
+        village = Village(township_id=town.id, name="东庄村", lat=36.456, lon=102.046)
+        db.session.add_all([village, EquipmentKit(name="放映车一号")])
+        members = []
+        for i in range(N if film else 1):
+            user = User(username=f"m{i}", role=Role.MEMBER)
+            user.set_password("x" * 8, method=FAST_HASH)
+            members.append(Member(user=user, name=f"队员{i}", home_township_id=town.id,
+                                  formats=["field_class", "mobile_film"], specialties=[topic],
+                                  kit_qualified=True, daily_cap=9, weekly_cap=99))
+        db.session.add_all(members)
+        db.session.commit()
+        orders = []
+        for i in range(N):
+            orders.append(ordering.place_order(OrderRequest(
+                topics=("anti_fraud",), format="mobile_film" if film else "field_class",
+                place_kind="village", place_id=village.id, audience_type="villagers",
+                audience_size=50, earliest=date(2026, 12, 7), latest=date(2026, 12, 7),
+                requester_name=f"村民{i}", phone="13800001234"), now=now))
+        db.session.commit()
+        slot = dispatch.order_slots(orders[0], now=now)[0]
+        return [o.id for o in orders], [m.id for m in members], slot.start
+
+
+def book_all(app, now, order_ids, member_ids, start):
+    def work(i):
+        order = db.session.get(Order, order_ids[i])
+        member = db.session.get(Member, member_ids[i % len(member_ids)])
+        session = dispatch.assign(order, member, start, now=now, actor=None)
+        db.session.commit()
+        return session.id
+
+    return race(app, N, work)
+
+
+def test_one_member_is_booked_once_for_one_time(race_app, now):
+    order_ids, member_ids, start = build(race_app, now, film=False)
+    results = book_all(race_app, now, order_ids, member_ids, start)
+    winners = [r for r in results if isinstance(r, int)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, int)), results
+    with race_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LectureSession)) == 1
+
+
+def test_one_kit_serves_one_screening_at_a_time(race_app, now, monkeypatch):
+    race_app.config["FILM_SEASON_ALL_YEAR"] = True
+    order_ids, member_ids, start = build(race_app, now, film=True)
+    results = book_all(race_app, now, order_ids, member_ids, start)
+    winners = [r for r in results if isinstance(r, int)]
+    assert len(winners) == 1, results  # eight members, but only one kit
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, int)), results
