@@ -222,6 +222,7 @@ def _orders(rng: random.Random, now: datetime) -> int:
         + [("scheduled", d, f) for d, f in zip(range(3, 60, 5), ["field_class", "school_talk",
             "market_talk", "field_class", "school_talk", "field_class", "market_talk",
             "school_talk", "field_class", "field_class", "school_talk", "market_talk"], strict=False)]
+        + [("scheduled", -1, "field_class")]  # held yesterday, delivery not recorded yet
         + [("offered", d, f) for d, f in [(6, "field_class"), (9, "school_talk"), (12, "field_class")]]
         + [("needs_attention", 8, "field_class"), ("needs_attention", 15, "school_talk"),
            ("submitted", 20, "field_class"), ("cancelled", 10, "field_class"),
@@ -271,7 +272,10 @@ def _orders(rng: random.Random, now: datetime) -> int:
         if status == "submitted":
             n += 1
             continue
-        member = _pick(members, fmt, code_topics, start, end, busy, idx)
+        # member01 (the demo login) gets open offers, upcoming talks and one to record.
+        prefer_first = status == "offered" or offset == -1 or (
+            status in ("scheduled", "delivered") and idx % 3 == 0)
+        member = _pick(members, fmt, code_topics, start, end, busy, idx, prefer_first)
         if status in ("needs_attention",):
             _event(order, created, "escalate", "submitted", "needs_attention", "system",
                    {"reason": "no_candidate"})
@@ -324,11 +328,13 @@ def _orders(rng: random.Random, now: datetime) -> int:
     return n
 
 
-def _pick(members, fmt, codes, start, end, busy, idx) -> Member:
-    """The first member (rotating) who can give this talk and is free then."""
+def _pick(members, fmt, codes, start, end, busy, idx, prefer_first=False) -> Member:
+    """The first member (rotating, or member01 first) who can give this talk and is free then."""
     count = len(members)
-    for k in range(count):
-        m = members[(idx * 5 + k) % count]
+    order = [0] + [(idx * 5 + k) % count for k in range(count)] if prefer_first else [
+        (idx * 5 + k) % count for k in range(count)]
+    for k in order:
+        m = members[k]
         if fmt not in m.formats or not {t.code for t in m.specialties} & set(codes):
             continue
         if fmt == "school_talk" and "campus_bullying" in codes and not m.vice_principal_of:

@@ -13,7 +13,7 @@ from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
 from ..domain.evidence import signin_errors
 from ..extensions import db
 from ..models import LectureSession, Member, Order, SessionStatus, session_helper
-from . import evidence, notify
+from . import evidence, notify, scheduling
 from .unit import flush_or_conflict
 
 MAX_HEADCOUNT = 5000
