@@ -29,7 +29,8 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT = "10 per minute"
 
     # Dispatch
-    DISPATCH_MODE = "directed"  # or "pool"
+    DISPATCH_MODE = "directed"  # or "pool": the best DISPATCH_POOL_SIZE members all see it
+    DISPATCH_POOL_SIZE = 10
     OFFER_EXPIRY_HOURS = 12.0
     MAX_OFFER_ROUNDS = 3
     MATCH_WEIGHTS: dict = {}
@@ -46,6 +47,12 @@ class DefaultConfig:
     # APScheduler runs only in the dedicated `flask scheduler` process.
     SCHEDULER_OFFER_SWEEP_MINUTES = 5
     CONTACT_RETENTION_DAYS = 365
+
+    # Delivery evidence: photos are stored under the instance folder (a relative PHOTO_DIR is
+    # resolved inside it), checked by their own header (JPEG/PNG/WebP), never by file name.
+    PHOTO_DIR = "photos"
+    PHOTO_MAX_BYTES = 8 * 1024 * 1024
+    PHOTO_MAX_PER_SESSION = 9
 
 
 class TestConfig(DefaultConfig):

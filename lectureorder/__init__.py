@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from .web.api import bp as api_bp
     from .web.auth import bp as auth_bp
     from .web.coord import bp as coord_bp
+    from .web.feeds import bp as feeds_bp
     from .web.member import bp as member_bp
     from .web.public import bp as public_bp
 
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(member_bp, url_prefix="/member")
     app.register_blueprint(coord_bp, url_prefix="/coord")
+    app.register_blueprint(feeds_bp, url_prefix="/feeds")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: the API never reads the session cookie
 

@@ -26,7 +26,8 @@ if [ -d "$DIR/zh_CN" ]; then
   exit 1
 fi
 
-"$PYBABEL" extract -F babel.cfg -k _l -k N_ -k lazy_gettext \
+# Babel skips folders starting with "_" by default; templates/_macros must be read too.
+"$PYBABEL" extract -F babel.cfg -k _l -k N_ -k lazy_gettext --ignore-dirs '.*' \
   --no-location --sort-output \
   --project=LectureOrder --copyright-holder=LectureOrder \
   -o "$POT" .
@@ -39,4 +40,9 @@ for locale in "${LOCALES[@]}"; do
   fi
 done
 
-"$PYBABEL" compile -d "$DIR"
+# A fuzzy guess from `update` may carry the wrong placeholders; compile reports it (and still
+# writes the .mo files without fuzzy entries). Translate or fix those entries, then run again.
+if ! "$PYBABEL" compile -d "$DIR"; then
+  echo "i18n.sh: pybabel compile reported errors (see above): fix those entries and run again." >&2
+  exit 1
+fi

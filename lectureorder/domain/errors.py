@@ -27,12 +27,8 @@ class InvalidTransition(DomainError):
     """An order (or session, or offer) was asked to move to a state it cannot reach from here."""
 
     def __init__(self, current: str, action: str) -> None:
-        super().__init__(
-            None,
-            N_("This cannot be done while the order is “%(state)s” (%(action)s)."),
-            state=current,
-            action=action,
-        )
+        # The codes stay on the exception for logs and tests, not in the person's message.
+        super().__init__(None, N_("This cannot be done in the order's current state."))
         self.current = current
         self.action = action
 

@@ -234,9 +234,8 @@ class FormatRule:
         if place.kind not in ALLOWED_PLACE_KINDS[self.format]:
             raise DomainError(
                 "place",
-                N_("A %(format)s cannot be held at a %(kind)s."),
-                format=self.format.value,
-                kind=place.kind,
+                # The same words as the order form's check, so one translation serves both.
+                N_("This kind of talk cannot be held at that place."),
             )
         _check_window(earliest, latest, now, settings)
         self.check_place(place)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -34,7 +35,9 @@ MOBILE_FILM = "mobile_film"
 REASONS: Mapping[str, str] = MappingProxyType(
     {
         "inactive": N_("Not active in the lecture team."),
-        "topic": N_("Does not cover the order's topics, alone or with helpers free at the same time."),
+        "topic": N_(
+            "Does not cover the order's topics, alone or with helpers free at the same time."
+        ),
         "format": N_("Does not run this format."),
         "kit": N_("Is not qualified to run the film kit."),
         "leave": N_("Is on leave at the proposed times."),
@@ -48,7 +51,6 @@ REASONS: Mapping[str, str] = MappingProxyType(
 )
 
 
-
 @dataclass(frozen=True)
 class Busy:
     """A session the member already holds."""
@@ -60,6 +62,12 @@ class Busy:
 
 @dataclass(frozen=True)
 class MemberProfile:
+    """What matching needs to know about a team member.
+
+    ``busy`` and ``leave`` need only cover the weeks of the orders at hand; ``recent_sessions``
+    counts the last 30 days (fairness); ``topic_experience`` is (topic code, sessions given).
+    """
+
     id: int
     name: str
     active: bool = True
@@ -82,6 +90,10 @@ class MemberProfile:
 
 @dataclass(frozen=True)
 class OrderNeed:
+    """What an order asks for. ``slots`` are the candidate times, already valid for the place,
+    the format and the kits; ``exclude`` holds members who declined it or let an offer expire;
+    ``language`` None means any."""
+
     id: int | None
     topics: frozenset[str]
     format: str
@@ -136,16 +148,41 @@ def _weight_value(name: str, raw: object) -> float:
 DEFAULT_WEIGHTS = Weights()
 
 
+# What each soft part is called on screen; ``ScorePart.name`` stays the stable code.
+PART_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "vice_principal": N_("Vice-principal of this school"),
+        "distance": N_("Distance"),
+        "fairness": N_("Recent load (fairness)"),
+        "experience": N_("Experience with the topic"),
+        "rating": N_("Average rating"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class ScorePart:
+    """One soft part of a score. ``note`` is an English msgid (marked with ``N_``) saying why
+    the value is what it is, ``note_params`` fill its holes; the web layer translates both."""
+
     name: str
     weight: float
     value: float
-    detail: str = ""
+    note: str = ""
+    note_params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     @property
     def points(self) -> float:
         return self.weight * self.value
+
+    @property
+    def label(self) -> str:
+        return PART_LABELS.get(self.name, self.name)
+
+    @property
+    def detail(self) -> str:
+        """The note in English, for logs and tests (people get it translated)."""
+        return self.note % self.note_params if self.note_params else self.note
 
 
 @dataclass(frozen=True)
@@ -181,52 +218,58 @@ class Assignment:
 class BatchResult:
     """``dropped`` lists the orders the solver matched but whose member had no time left for them.
 
-    They are also in ``unassigned``; ``objective`` is the total score of ``assignments``.
+    They are also in ``unassigned``; ``objective`` is the total score of ``assignments``;
+    ``eligible`` says, for an unassigned order, whether anyone could have taken it at all.
     """
 
     assignments: tuple[Assignment, ...]
     unassigned: tuple[int, ...]
     objective: float
     dropped: tuple[int, ...] = ()
+    #: Order id -> how many members could take it (hard rules, one free slot); absent = none.
+    eligible: Mapping[int, int] = field(default_factory=dict, hash=False, compare=False)
 
 
-# --- preparing an order ---------------------------------------------------------------------
+# --- time -----------------------------------------------------------------------------------
 
-# A slot resolved for the hard rules, all in one time zone: (start, end, day_lo, day_hi,
-# week_lo, week_hi, start - travel, end + travel, start - same, end + same), where the day
-# and the ISO week are those of the slot's start in Asia/Shanghai.
-_SlotBounds = tuple[datetime, ...]
-# The bounds of every live slot plus the window outside which sessions cannot matter.
-_Frame = tuple[datetime, datetime, tuple[_SlotBounds, ...]]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def _us(moment: datetime, field: str) -> int:
+    """Microseconds since the epoch: exact, and cheap to compare by the thousand."""
+    try:
+        return (moment - _EPOCH) // _US
+    except TypeError:  # a naive datetime cannot be placed in time
+        raise DomainError(field, N_("Times must carry a time zone.")) from None
+
+
+def _local_day_week(moment: datetime) -> tuple[int, int]:
+    """The local (Asia/Shanghai) midnights starting the day and the ISO week of ``moment``."""
+    local = moment.astimezone(LOCAL_TZ)
+    day = datetime(local.year, local.month, local.day, tzinfo=LOCAL_TZ)
+    return _us(day, "slots"), _us(day - timedelta(days=local.weekday()), "slots")
+
+
+_DAY_US = 86_400_000_000
+_WEEK_US = 7 * _DAY_US
+
+# A slot resolved for the hard rules: (start, end, day_lo, day_hi, week_lo, week_hi) in
+# microseconds, where the day and the ISO week are those of its start in Asia/Shanghai.
+_Bounds = tuple[int, int, int, int, int, int]
 
 
 class _Need:
-    """An order prepared for the hard rules, built once per order.
-
-    Aware datetimes that share a tzinfo compare field by field; across zones every comparison
-    computes UTC offsets and costs about thirty times more. Sessions usually come in one zone
-    (UTC from the database) and slots in another, so the slot bounds are converted once per
-    zone met (a frame) and every comparison in the member loop stays inside one zone.
-    """
+    """An order prepared for the rules: validated, its live slots resolved to microseconds."""
 
     __slots__ = (
         "need", "topics", "multi", "format", "needs_kit", "township", "language", "exclude",
-        "live_slots", "travel", "same", "frames", "cache", "days",
+        "live_slots", "bounds",
     )  # fmt: skip
 
-    def __init__(
-        self,
-        need: OrderNeed,
-        now: datetime,
-        travel: timedelta,
-        same: timedelta,
-        cache: dict | None = None,
-    ) -> None:
-        _require_aware(now, "now")
+    def __init__(self, need: OrderNeed, now: datetime, cache: dict | None = None) -> None:
         if not need.topics:
             raise DomainError("topics", N_("An order needs at least one topic."))
-        if travel < timedelta(0) or same < timedelta(0):
-            raise DomainError(None, N_("Travel buffers cannot be negative."))
         self.need = need
         self.topics = need.topics
         self.multi = len(need.topics) > 1
@@ -235,69 +278,128 @@ class _Need:
         self.township = need.township_id
         self.language = need.language
         self.exclude = need.exclude
-        self.travel = travel
-        self.same = same
-        # Shared by the orders of one batch: slots repeat (market mornings, film evenings).
-        self.cache = {} if cache is None else cache
-        for start, end in need.slots:
-            _require_aware(start, "slots")
-            _require_aware(end, "slots")
-            if end <= start:
-                raise DomainError("slots", N_("A proposed time must end after it starts."))
-        # A slot that has begun can no longer be offered.
-        self.live_slots = tuple(sorted({s for s in need.slots if s[0] > now}))
-        self.frames: dict[object, _Frame] = {}
-        self.days = {s: self._bounds(s, LOCAL_TZ)[2:5:2] for s in self.live_slots}
-
-    def _bounds(self, slot: Interval, tz: object) -> _SlotBounds:
-        key = (slot, tz, self.travel, self.same)
-        bounds = self.cache.get(key)
-        if bounds is None:
-            if tz is LOCAL_TZ:
-                start, end = slot[0].astimezone(LOCAL_TZ), slot[1].astimezone(LOCAL_TZ)
-                day_lo = datetime(start.year, start.month, start.day, tzinfo=LOCAL_TZ)
-                week_lo = day_lo - timedelta(days=start.weekday())
-                bounds = (
-                    start, end, day_lo, day_lo + timedelta(days=1),
-                    week_lo, week_lo + timedelta(days=7),
-                    start - self.travel, end + self.travel, start - self.same, end + self.same,
-                )  # fmt: skip
-            else:
-                bounds = tuple(b.astimezone(tz) for b in self._bounds(slot, LOCAL_TZ))  # type: ignore[arg-type]
-            self.cache[key] = bounds
-        return bounds
-
-    def frame(self, tz: object) -> _Frame:
-        """The live slots' bounds in ``tz``; sessions outside (lo, hi) can neither overlap a
-        slot nor share its day or week."""
-        frame = self.frames.get(tz)
-        if frame is None:
-            if tz is None:
-                raise DomainError("busy", N_("Times must carry a time zone."))
-            slots = tuple(self._bounds(s, tz) for s in self.live_slots)
-            lo = min(min(b[4], b[6], b[8]) for b in slots)
-            hi = max(max(b[5], b[7], b[9]) for b in slots)
-            frame = self.frames[tz] = (lo, hi, slots)
-        return frame
+        now_us = _us(now, "now")
+        # Orders of one batch share slots (market mornings, film evenings): resolve each once.
+        cache = {} if cache is None else cache
+        resolved = []
+        for slot in need.slots:
+            bounds = cache.get(slot)
+            if bounds is None:
+                start, end = _us(slot[0], "slots"), _us(slot[1], "slots")
+                if end <= start:
+                    raise DomainError("slots", N_("A proposed time must end after it starts."))
+                day, week = _local_day_week(slot[0])
+                bounds = cache[slot] = (start, end, day, day + _DAY_US, week, week + _WEEK_US)
+            # A slot that has begun can no longer be offered.
+            if bounds[0] > now_us:
+                resolved.append((bounds[0], bounds[1], slot, bounds))
+        resolved.sort(key=lambda r: (r[0], r[1]))
+        seen = set()
+        live = []
+        for start, end, slot, bounds in resolved:
+            if (start, end) not in seen:
+                seen.add((start, end))
+                live.append((slot, bounds))
+        self.live_slots: tuple[Interval, ...] = tuple(slot for slot, _ in live)
+        self.bounds: tuple[_Bounds, ...] = tuple(bounds for _, bounds in live)
 
 
-def _require_aware(value: datetime, field: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise DomainError(field, N_("Times must carry a time zone."))
+# Township codes: an unknown township is never "the same" as another.
+_NO_SESSION_TOWN = np.iinfo(np.int64).min
+_NO_ORDER_TOWN = _NO_SESSION_TOWN + 1
 
 
-def _local_day_week(moment: datetime) -> tuple[datetime, datetime]:
-    local = moment.astimezone(LOCAL_TZ)
-    day_lo = datetime(local.year, local.month, local.day, tzinfo=LOCAL_TZ)
-    return day_lo, day_lo - timedelta(days=local.weekday())
+class _Timeline:
+    """The sessions and leave of a list of members as arrays, to check a slot for all at once.
+
+    Checking member by member in Python cost ~5 µs a member and slot; here a slot costs a
+    handful of array operations whatever the team size.
+    """
+
+    def __init__(
+        self, members: Sequence[MemberProfile], travel: timedelta, same: timedelta
+    ) -> None:
+        if travel < timedelta(0) or same < timedelta(0):
+            raise DomainError(None, N_("Travel buffers cannot be negative."))
+        self.n = len(members)
+        self.travel = travel // _US
+        self.same = same // _US
+        # Flat lists of ints: numpy reads them far faster than lists of tuples.
+        busy: list[int] = []
+        leave: list[int] = []
+        epoch, us = _EPOCH, _US
+        field = "busy"
+        try:  # _us() inlined: this loop is most of the cost of ranking a large team
+            for i, m in enumerate(members):
+                field = "busy"
+                for s in m.busy:
+                    town = _NO_SESSION_TOWN if s.township_id is None else s.township_id
+                    busy += (i, (s.start - epoch) // us, (s.end - epoch) // us, town)
+                field = "leave"
+                for start, end in m.leave:
+                    leave += (i, (start - epoch) // us, (end - epoch) // us)
+        except TypeError:  # a naive datetime cannot be placed in time
+            raise DomainError(field, N_("Times must carry a time zone.")) from None
+        b = np.array(busy, dtype=np.int64).reshape(-1, 4).T.copy()
+        self.b_member, self.b_start, self.b_end, self.b_town = b
+        lv = np.array(leave, dtype=np.int64).reshape(-1, 3).T.copy()
+        self.l_member, self.l_start, self.l_end = lv
+        self.daily_cap = np.fromiter((m.daily_cap for m in members), np.int64, self.n)
+        self.weekly_cap = np.fromiter((m.weekly_cap for m in members), np.int64, self.n)
+        self._memo: dict[tuple[_Bounds, int], np.ndarray] = {}
+
+    def faults(self, bounds: _Bounds, township: int | None) -> np.ndarray:
+        """Bit mask of time faults per member for one slot of an order in ``township``."""
+        town = _NO_ORDER_TOWN if township is None else township
+        key = (bounds, town)
+        faults = self._memo.get(key)
+        if faults is not None:
+            return faults
+        start, end, day_lo, day_hi, week_lo, week_hi = bounds
+        n = self.n
+        faults = np.zeros(n, dtype=np.int64)
+        if len(self.l_start):
+            on_leave = (self.l_start < end) & (self.l_end > start)
+            faults[self.l_member[on_leave]] |= _LEAVE
+        day_n = week_n = np.zeros(n, dtype=np.int64)
+        if len(self.b_start):
+            # The slot widened by the buffer on both sides must not touch the session;
+            # the buffer is shorter when the session is in the order's township.
+            buffer = np.where(self.b_town == town, self.same, self.travel)
+            clash = (self.b_start < end + buffer) & (self.b_end > start - buffer)
+            faults[self.b_member[clash]] |= _BUSY
+            # A session counts towards the day and week in which it starts.
+            in_week = (self.b_start >= week_lo) & (self.b_start < week_hi)
+            in_day = in_week & (self.b_start >= day_lo) & (self.b_start < day_hi)
+            week_n = np.bincount(self.b_member[in_week], minlength=n)
+            day_n = np.bincount(self.b_member[in_day], minlength=n)
+        faults |= np.where(day_n >= self.daily_cap, _CAP_DAY, 0)
+        faults |= np.where(week_n >= self.weekly_cap, _CAP_WEEK, 0)
+        self._memo[key] = faults
+        return faults
+
+    def slot_faults(self, ctx: _Need, members: np.ndarray | None = None) -> np.ndarray:
+        """(slots x members) fault masks of the order's live slots; all members or a subset."""
+        rows = [self.faults(b, ctx.township) for b in ctx.bounds]
+        matrix = np.array(rows) if rows else np.zeros((0, self.n), dtype=np.int64)
+        return matrix if members is None else matrix[:, members]
+
+
+def _time_summary(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per member: the faults that closed every slot (0 when one is free); the free-slot mask."""
+    free = matrix == 0
+    if not len(matrix):
+        return np.full(matrix.shape[1], _NO_SLOT, dtype=np.int64), free
+    return np.where(free.any(axis=0), 0, np.bitwise_or.reduce(matrix, axis=0)), free
 
 
 # --- hard rules -----------------------------------------------------------------------------
 
 # One bit per reason, in the order of REASONS, so that a set of reasons is one int.
 _BIT = {code: 1 << i for i, code in enumerate(REASONS)}
+_INACTIVE, _TOPIC, _FORMAT, _KIT = _BIT["inactive"], _BIT["topic"], _BIT["format"], _BIT["kit"]
 _LEAVE, _BUSY, _CAP_DAY, _CAP_WEEK = _BIT["leave"], _BIT["busy"], _BIT["cap_day"], _BIT["cap_week"]
-_NO_SLOT = _BIT["no_slot"]
+_LANGUAGE, _DECLINED, _NO_SLOT = _BIT["language"], _BIT["declined"], _BIT["no_slot"]
 _REASON_TUPLES: dict[int, tuple[str, ...]] = {}
 
 
@@ -308,101 +410,36 @@ def _reason_codes(mask: int) -> tuple[str, ...]:
     return codes
 
 
-def _static_faults(ctx: _Need, member: MemberProfile) -> int:
-    faults = 0
-    if not member.active:
-        faults |= 1  # inactive
-    if member.topics.isdisjoint(ctx.topics):
-        faults |= 2  # topic
-    if ctx.format not in member.formats:
-        faults |= 4  # format
-    if ctx.needs_kit and not member.kit_qualified:
-        faults |= 8  # kit
-    if ctx.language is not None and ctx.language not in member.languages:
-        faults |= 256  # language
-    if member.id in ctx.exclude:
-        faults |= 512  # declined
-    return faults
-
-
-def _slot_faults(ctx: _Need, member: MemberProfile) -> list[int]:
-    """The time faults of each live slot of the order for this member."""
-    n = len(ctx.live_slots)
-    faults = [0] * n
-    frames = ctx.frames
-    for start, end in member.leave:
-        frame = frames.get(start.tzinfo) or ctx.frame(start.tzinfo)
-        if start < frame[1] and end > frame[0]:
-            for k, bounds in enumerate(frame[2]):
-                if start < bounds[1] and end > bounds[0]:
-                    faults[k] |= _LEAVE
-    in_day = [0] * n
-    in_week = [0] * n
-    town = ctx.township
-    for session in member.busy:
-        start, end = session.start, session.end
-        frame = frames.get(start.tzinfo) or ctx.frame(start.tzinfo)
-        if start >= frame[1] or end <= frame[0]:
-            continue
-        # The slot widened by the buffer on both sides must not touch the session.
-        lo, hi = (8, 9) if town is not None and session.township_id == town else (6, 7)
-        for k, bounds in enumerate(frame[2]):
-            if start < bounds[hi] and end > bounds[lo]:
-                faults[k] |= _BUSY
-            # A session counts towards the day and week in which it starts.
-            if bounds[4] <= start < bounds[5]:
-                in_week[k] += 1
-                if bounds[2] <= start < bounds[3]:
-                    in_day[k] += 1
-    daily_cap, weekly_cap = member.daily_cap, member.weekly_cap
-    for k in range(n):
-        if in_day[k] >= daily_cap:
-            faults[k] |= _CAP_DAY
-        if in_week[k] >= weekly_cap:
-            faults[k] |= _CAP_WEEK
-    return faults
-
-
-def _always_free(member: MemberProfile) -> bool:
-    return not member.busy and not member.leave and member.daily_cap > 0 and member.weekly_cap > 0
-
-
-def _time_faults(
-    ctx: _Need, member: MemberProfile, memo: dict | None = None
-) -> tuple[int, tuple[Interval, ...]]:
-    """(faults that closed every slot, or 0 when one is free; the slots the member is free for).
-
-    Faults are the union over the slots. ``memo`` (one per member in a batch) keeps each
-    slot's faults by order township, since orders of a batch share slots.
-    """
-    live = ctx.live_slots
-    if not live:
-        return _NO_SLOT, ()
-    if _always_free(member):
-        return 0, live
-    if memo is None:
-        faults = _slot_faults(ctx, member)
-    else:
-        town = ctx.township
-        faults = [memo.get((slot, town)) for slot in live]
-        if None in faults:
-            faults = _slot_faults(ctx, member)
-            for slot, f in zip(live, faults, strict=True):
-                memo[slot, town] = f
-    free = tuple(slot for slot, f in zip(live, faults, strict=True) if not f)
-    if free:
-        return 0, free
-    union = 0
-    for f in faults:
-        union |= f
-    return union, ()
-
-
-def _check(
-    ctx: _Need, member: MemberProfile, memo: dict | None = None
-) -> tuple[tuple[str, ...], tuple[Interval, ...]]:
-    faults, free = _time_faults(ctx, member, memo)
-    return _reason_codes(faults | _static_faults(ctx, member)), free
+def _screen(
+    ctx: _Need, members: Sequence[MemberProfile], timeline: _Timeline
+) -> tuple[list[MemberProfile], np.ndarray, list[Exclusion]]:
+    """Split members into the eligible ones with their (slots x eligible) free mask, and the
+    excluded ones with every reason."""
+    time_faults, free = _time_summary(timeline.slot_faults(ctx))
+    topics, fmt, kit, language, declined = (
+        ctx.topics, ctx.format, ctx.needs_kit, ctx.language, ctx.exclude,
+    )  # fmt: skip
+    eligible: list[int] = []
+    excluded = []
+    # The member-level rules, inline: this loop runs once per member of the team.
+    for i, (m, faults) in enumerate(zip(members, time_faults.tolist(), strict=True)):
+        if not m.active:
+            faults |= _INACTIVE
+        if m.topics.isdisjoint(topics):
+            faults |= _TOPIC
+        if fmt not in m.formats:
+            faults |= _FORMAT
+        if kit and not m.kit_qualified:
+            faults |= _KIT
+        if language is not None and language not in m.languages:
+            faults |= _LANGUAGE
+        if m.id in declined:
+            faults |= _DECLINED
+        if faults:
+            excluded.append(Exclusion(m.id, _reason_codes(faults)))
+        else:
+            eligible.append(i)
+    return [members[i] for i in eligible], free[:, eligible], excluded
 
 
 def eligibility(
@@ -420,71 +457,98 @@ def eligibility(
     union over the slots. For an order with several topics covering one of them is enough
     here; whether helpers cover the rest depends on the other members: :func:`rank_candidates`.
     """
-    ctx = _Need(need, now, travel_buffer, same_township_buffer)
-    return _check(ctx, member)
+    ctx = _Need(need, now)
+    timeline = _Timeline([member], travel_buffer, same_township_buffer)
+    _eligible, _free, excluded = _screen(ctx, [member], timeline)
+    free = timeline.slot_faults(ctx)[:, 0] == 0
+    slots = tuple(s for s, ok in zip(ctx.live_slots, free.tolist(), strict=True) if ok)
+    return (excluded[0].reasons if excluded else ()), slots
 
 
 # --- teams for orders with several topics ---------------------------------------------------
 
 
 def _teams(
-    ctx: _Need, eligible: Sequence[tuple[MemberProfile, tuple[Interval, ...]]]
-) -> list[tuple[MemberProfile, tuple[Interval, ...], tuple[int, ...]] | None]:
-    """Per eligible lead: (lead, slots, helpers), or None when no team covers every topic.
+    ctx: _Need,
+    people: Sequence[MemberProfile],
+    free: np.ndarray,
+    cover: np.ndarray | None = None,
+    ids: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, ...]]]:
+    """Which eligible members can lead the order, at which slots, with which helpers.
 
-    Helpers are other eligible members free at the same slot. A lead keeps one team, the one
-    free for most of its slots, so that an offer names the same helpers whichever slot is taken.
+    ``free`` is (slots x people). Returns the kept columns, their free slots and helper ids.
+    Helpers are other eligible members free at the same slot, chosen greedily (most missing
+    topics covered, then lowest id). A lead keeps one team, the one free at most of its slots
+    (then the earliest), so an offer names the same helpers whichever of its slots is taken.
+    A batch passes ``cover`` (sorted topics x people) and ``ids``, which it already has.
     """
-    if not ctx.multi:
-        return [(m, free, ()) for m, free in eligible]
-    by_slot_topic: dict[tuple[Interval, str], list[MemberProfile]] = {}
-    for m, free in eligible:
-        covered = m.topics & ctx.topics
-        for slot in free:
-            for topic in covered:
-                by_slot_topic.setdefault((slot, topic), []).append(m)
-    # The lead covers none of the missing topics, so the team depends only on slot and gap.
-    memo: dict[tuple[Interval, frozenset[str]], tuple[int, ...] | None] = {}
-    out: list[tuple[MemberProfile, tuple[Interval, ...], tuple[int, ...]] | None] = []
-    for m, free in eligible:
-        missing = ctx.topics - m.topics
-        if not missing:
-            out.append((m, free, ()))
-            continue
-        slots_by_team: dict[tuple[int, ...], list[Interval]] = {}
-        for slot in free:
-            key = (slot, missing)
-            if key not in memo:
-                memo[key] = _cover(missing, slot, by_slot_topic)
-            team = memo[key]
+    n = len(people)
+    if not ctx.multi or not n:
+        return np.arange(n), free, [()] * n
+    topics = sorted(ctx.topics)
+    if cover is None or ids is None:
+        cover = np.array([[t in m.topics for m in people] for t in topics], dtype=bool)
+        ids = np.fromiter((m.id for m in people), np.int64, n)
+    n_slots = free.shape[0]
+    new_free = free.copy()
+    alive = cover.all(axis=0)
+    helpers: list[tuple[int, ...]] = [()] * n
+    # Leads missing the same topics share their teams: group them by what they miss.
+    gap_code = ((~cover) * (1 << np.arange(len(topics)))[:, None]).sum(axis=0)
+    for code in np.unique(gap_code[~alive]).tolist():
+        leads = np.flatnonzero(gap_code == code)
+        gap = ~cover[:, leads[0]]
+        teams: list[tuple[int, ...]] = []
+        label = np.full(n_slots, -1)
+        for k in range(n_slots):
+            team = _cover(gap, cover, ids, free[k])
             if team is not None:
-                slots_by_team.setdefault(team, []).append(slot)
-        if not slots_by_team:
-            out.append(None)
+                if team not in teams:
+                    teams.append(team)
+                label[k] = teams.index(team)
+        if not teams:
             continue
-        # max() keeps the first of equals: the team free earliest.
-        team, slots = max(slots_by_team.items(), key=lambda item: len(item[1]))
-        out.append((m, tuple(slots), team))
-    return out
+        lead_free = free[:, leads]
+        best_value = np.full(len(leads), -1)
+        best_team = np.full(len(leads), -1)
+        for t in range(len(teams)):
+            at = lead_free & (label == t)[:, None]
+            count = at.sum(axis=0)
+            first = at.argmax(axis=0)  # the earliest such slot, when count > 0
+            value = np.where(count > 0, count * (n_slots + 1) + (n_slots - first), -1)
+            better = value > best_value
+            best_value = np.where(better, value, best_value)
+            best_team = np.where(better, t, best_team)
+        new_free[:, leads] = lead_free & (label[:, None] == best_team[None, :])
+        ok = best_team >= 0
+        alive[leads[ok]] = True
+        for j, t in zip(leads[ok].tolist(), best_team[ok].tolist(), strict=True):
+            helpers[j] = teams[t]
+    kept = np.flatnonzero(alive)
+    return kept, new_free[:, kept], [helpers[j] for j in kept.tolist()]
 
 
 def _cover(
-    missing: frozenset[str], slot: Interval, by_slot_topic: Mapping[tuple[Interval, str], list]
+    gap: np.ndarray, cover: np.ndarray, ids: np.ndarray, available: np.ndarray
 ) -> tuple[int, ...] | None:
-    remaining = set(missing)
-    chosen: list[int] = []
-    while remaining:
-        best = None
-        best_key = (0, 0)
-        for topic in remaining:
-            for h in by_slot_topic.get((slot, topic), ()):
-                key = (len(h.topics & remaining), -h.id)
-                if key > best_key:
-                    best, best_key = h, key
-        if best is None:
+    """Greedy helpers covering the ``gap`` topics among ``available`` people, or None."""
+    if gap.sum() == 1:  # the usual case: one topic missing, the lowest id covering it
+        can = cover[int(gap.argmax())] & available
+        return (int(ids[can].min()),) if can.any() else None
+    remaining = gap.copy()
+    available = available.copy()
+    chosen = []
+    while remaining.any():
+        gain = np.where(available, cover[remaining].sum(axis=0), 0)
+        top = gain.max(initial=0)
+        if top == 0:
             return None
-        remaining -= best.topics
-        chosen.append(best.id)
+        # Among the best gains the lowest id; ids are unique.
+        best = int(np.argmin(np.where(gain == top, ids, np.iinfo(np.int64).max)))
+        chosen.append(int(ids[best]))
+        remaining &= ~cover[:, best]
+        available[best] = False
     return tuple(sorted(chosen))
 
 
@@ -511,20 +575,16 @@ class _Scores:
         for n, ctx in enumerate(needs):
             for t in ctx.topics:
                 asked[n, topics[t]] = 1.0
-        given = np.zeros((len(members), len(topics)))
         nan = math.nan
-        home = np.empty((len(members), 2))
-        # -1 for an unknown home township never equals an order's -2.
-        home_town = np.empty(len(members), dtype=np.int64)
-        recent = np.empty(len(members))
-        rating = np.empty(len(members))
-        vp_codes = []
         n_members = len(members)
+        # Plain lists first: numpy item assignment in a loop costs more than the loop.
+        home, home_town, recent, rating, given, vp_codes = [], [], [], [], [], []
         for i, m in enumerate(members):
-            home[i] = m.home if m.home is not None else (nan, nan)
-            home_town[i] = -1 if m.home_township_id is None else m.home_township_id
-            recent[i] = max(0, m.recent_sessions)
-            rating[i] = (
+            home.append(m.home or (nan, nan))
+            # -1 for an unknown home township never equals an order's -2.
+            home_town.append(-1 if m.home_township_id is None else m.home_township_id)
+            recent.append(max(0, m.recent_sessions))
+            rating.append(
                 NEUTRAL
                 if m.avg_rating is None or m.rating_count <= 0
                 else min(1.0, max(0.0, (m.avg_rating - 1.0) / 4.0))
@@ -532,10 +592,21 @@ class _Scores:
             for topic, count in m.topic_experience:
                 k = topics.get(topic)
                 if k is not None:
-                    given[i, k] += count
+                    given += (i * len(topics) + k, count)
             vp_codes.extend(school * n_members + i for school in m.vice_principal_of)
-        venue = np.array([ctx.need.venue or (nan, nan) for ctx in needs], dtype=float).reshape(-1, 2)
-        town = np.array([-2 if ctx.township is None else ctx.township for ctx in needs], dtype=np.int64)
+        home = np.array(home, dtype=float).reshape(-1, 2)
+        home_town = np.array(home_town, dtype=np.int64)
+        recent = np.array(recent, dtype=float)
+        rating = np.array(rating, dtype=float)
+        talks_given = np.zeros(n_members * len(topics))
+        np.add.at(talks_given, given[::2], given[1::2])
+        given = talks_given.reshape(n_members, len(topics))
+        venue = np.array([ctx.need.venue or (nan, nan) for ctx in needs], dtype=float).reshape(
+            -1, 2
+        )
+        town = np.array(
+            [-2 if ctx.township is None else ctx.township for ctx in needs], dtype=np.int64
+        )
         school = np.array(
             [-1 if ctx.need.school_id is None else ctx.need.school_id for ctx in needs],
             dtype=np.int64,
@@ -568,26 +639,27 @@ class _Scores:
         km = float(self.km[p])
         near = float(self.distance[p])
         if not math.isnan(km):
-            where = f"{km:.1f} km"
+            where, where_params = N_("%(km).1f km from home"), {"km": round(km, 1)}
         elif near == 1.0:
-            where = "same township"
+            where, where_params = N_("lives in the same township"), {}
         else:
-            where = "distance unknown"
+            where, where_params = N_("distance unknown"), {}
         vp = bool(self.vice_principal[p])
-        rated = (
-            "no ratings yet"
-            if member.avg_rating is None or member.rating_count <= 0
-            else f"{member.avg_rating:.1f} from {member.rating_count} ratings"
-        )
+        if member.avg_rating is None or member.rating_count <= 0:
+            rated, rated_params = N_("no ratings yet"), {}
+        else:
+            rated = N_("%(avg).1f on average (ratings: %(n)d)")
+            rated_params = {"avg": member.avg_rating, "n": member.rating_count}
         return (
             ScorePart("vice_principal", w.vice_principal, 1.0 if vp else 0.0,
-                      "legal vice-principal of this school" if vp else ""),
-            ScorePart("distance", w.distance, near, where),
+                      N_("legal vice-principal of this school") if vp else ""),
+            ScorePart("distance", w.distance, near, where, where_params),
             ScorePart("fairness", w.fairness, float(self.fairness[p]),
-                      f"{member.recent_sessions} sessions in 30 days"),
+                      N_("sessions in the last 30 days: %(n)d"),
+                      {"n": member.recent_sessions}),
             ScorePart("experience", w.experience, float(self.experience[p]),
-                      f"{int(self.talks[p])} sessions on these topics"),
-            ScorePart("rating", w.rating, float(self.rating[p]), rated),
+                      N_("sessions given on these topics: %(n)d"), {"n": int(self.talks[p])}),
+            ScorePart("rating", w.rating, float(self.rating[p]), rated, rated_params),
         )  # fmt: skip
 
 
@@ -595,7 +667,10 @@ def _haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Great-circle km between rows of (lat, lon); NaN where either is unknown."""
     lat1, lon1 = np.radians(a[:, 0]), np.radians(a[:, 1])
     lat2, lon2 = np.radians(b[:, 0]), np.radians(b[:, 1])
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
@@ -624,42 +699,66 @@ def rank_candidates(
     those at which its ``helpers`` are free too.
     """
     members = _unique_ids(members)
-    ctx = _Need(need, now, travel_buffer, same_township_buffer)
-    eligible: list[tuple[MemberProfile, tuple[Interval, ...]]] = []
-    excluded: list[Exclusion] = []
-    for m in members:
-        faults, free = _time_faults(ctx, m)
-        faults |= _static_faults(ctx, m)
-        if faults:
-            excluded.append(Exclusion(m.id, _reason_codes(faults)))
-        else:
-            eligible.append((m, free))
-    leads = []
-    for (m, _free), team in zip(eligible, _teams(ctx, eligible), strict=True):
-        if team is None:
-            excluded.append(Exclusion(m.id, _reason_codes(_BIT["topic"])))
-        else:
-            leads.append(team)
+    ctx = _Need(need, now)
+    timeline = _Timeline(members, travel_buffer, same_township_buffer)
+    people, free, excluded = _screen(ctx, members, timeline)
+    kept, free, helpers = _teams(ctx, people, free)
+    if len(kept) < len(people):
+        gone = set(range(len(people))) - set(kept.tolist())
+        excluded.extend(Exclusion(people[j].id, _reason_codes(_TOPIC)) for j in sorted(gone))
+    leads = [people[j] for j in kept.tolist()]
     candidates = []
     if leads:
-        leaders = [m for m, _slots, _helpers in leads]
         scores = _Scores(
-            [ctx], leaders, np.zeros(len(leads), dtype=np.int64), np.arange(len(leads)), weights
+            [ctx], leads, np.zeros(len(leads), dtype=np.int64), np.arange(len(leads)), weights
         )
-        for p, (m, slots, helpers) in enumerate(leads):
+        total = scores.total.tolist()
+        live = ctx.live_slots
+        for p, (m, col) in enumerate(zip(leads, free.T.tolist(), strict=True)):
+            slots = tuple(s for s, ok in zip(live, col, strict=True) if ok)
             candidates.append(
-                Candidate(m.id, float(scores.total[p]), scores.parts(p, m, weights), slots, helpers)
+                Candidate(m.id, total[p], scores.parts(p, m, weights), slots, helpers[p])
             )
     candidates.sort(key=lambda c: (-c.score, c.member_id))
-    excluded.sort(key=lambda e: e.member_id)
+    excluded.sort(key=attrgetter("member_id"))
     return Ranking(tuple(candidates), tuple(excluded))
+
+
+def score_parts(
+    needs: Iterable[OrderNeed],
+    members: Iterable[MemberProfile],
+    pairs: Iterable[tuple[int, int]],
+    now: datetime,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> dict[tuple[int, int], tuple[ScorePart, ...]]:
+    """The soft parts of (order id, member id) pairs, e.g. those a batch assigned: the very
+    points :func:`rank_candidates` and :func:`assign_batch` give them. No hard rules here."""
+    pairs = list(pairs)
+    if not pairs:
+        return {}
+    wanted_needs = {o for o, _m in pairs}
+    wanted_members = {m for _o, m in pairs}
+    cache: dict = {}
+    contexts = [_Need(n, now, cache) for n in needs if n.id in wanted_needs]
+    team = [m for m in members if m.id in wanted_members]
+    need_at = {ctx.need.id: i for i, ctx in enumerate(contexts)}
+    member_at = {m.id: i for i, m in enumerate(team)}
+    missing = [p for p in pairs if p[0] not in need_at or p[1] not in member_at]
+    if missing:
+        raise DomainError(None, N_("Each pair must name a given order and member."))
+    pn = np.fromiter((need_at[o] for o, _m in pairs), np.int64, len(pairs))
+    pm = np.fromiter((member_at[m] for _o, m in pairs), np.int64, len(pairs))
+    scores = _Scores(contexts, team, pn, pm, weights)
+    return {
+        pair: scores.parts(p, team[int(pm[p])], weights) for p, pair in enumerate(pairs)
+    }
 
 
 # --- batch assignment -----------------------------------------------------------------------
 
-# A solver gets edges (row, unit, score) and unit capacities and returns the unit of each row
-# (or -1), maximising the total score; rows may stay unmatched.
-Solver = Callable[[int, Sequence[int], Sequence[int], Sequence[int], Sequence[float]], list[int]]
+# A solver gets the edges (row, unit, gain) and unit capacities and returns the unit of each
+# row, or -1, maximising the total gain; rows may stay unmatched.
+_Solver = Callable[[int, Sequence[int], np.ndarray, np.ndarray, np.ndarray], list[int]]
 
 
 def assign_batch(
@@ -673,14 +772,15 @@ def assign_batch(
 ) -> BatchResult:
     """Assign many open orders at once, maximising the total score of the assigned pairs.
 
-    Orders × (member, ISO week) is solved as a min-cost assignment on a capacity-expanded sparse
-    graph (LAPJVsp): a member takes at most its remaining weekly cap in each week, an order
-    may stay unassigned (a zero-gain dummy column of its own), ineligible pairs have no edge.
-    Then each member's orders get concrete slots, highest score first, the earliest slots
-    that keep them apart (travel buffer) and under the daily cap; an order that cannot fit
-    next to the higher-scoring ones is dropped (``BatchResult.dropped``), never squeezed in.
-    Helpers of orders with several topics are proposed by :func:`rank_candidates`, they are
-    not reserved here.
+    Orders x (member, ISO week) is solved as a min-cost assignment on a capacity-expanded
+    sparse graph (LAPJVsp): a member takes at most its remaining weekly cap in each week, an
+    order may stay unassigned (a zero-gain dummy), an ineligible pair has no edge. Then each
+    member's orders get concrete slots, highest score first, the earliest slots that keep them
+    apart (travel buffer) and under the daily cap; an order that cannot fit next to the
+    higher-scoring ones is dropped (``BatchResult.dropped``, also in ``unassigned``), never
+    squeezed in. Helpers of orders with several topics are proposed by
+    :func:`rank_candidates`; the batch checks that a team exists but does not reserve it.
+    Exact ties between whole assignments go by a fixed tiny value per pair (:data:`TIE_EPS`).
     """
     return _assign(needs, members, now, weights, travel_buffer, same_township_buffer, _solve_sparse)
 
@@ -694,94 +794,8 @@ def assign_batch_reference(
     travel_buffer: timedelta = DEFAULT_TRAVEL_BUFFER,
     same_township_buffer: timedelta = DEFAULT_SAME_TOWNSHIP_BUFFER,
 ) -> BatchResult:
-    """:func:`assign_batch` solved as a min-cost flow by networkx (test/bench extra), to compare."""
+    """:func:`assign_batch` solved as a min-cost flow by networkx (a test extra), to compare."""
     return _assign(needs, members, now, weights, travel_buffer, same_township_buffer, _solve_flow)
-
-
-def _assign(
-    needs: Iterable[OrderNeed],
-    members: Iterable[MemberProfile],
-    now: datetime,
-    weights: Weights,
-    travel: timedelta,
-    same: timedelta,
-    solve: Solver,
-) -> BatchResult:
-    needs = list(needs)
-    if any(n.id is None for n in needs):
-        raise DomainError("orders", N_("Only saved orders can be assigned in a batch."))
-    if len({n.id for n in needs}) != len(needs):
-        raise DomainError("orders", N_("Each order may appear only once."))
-    needs.sort(key=lambda n: n.id)  # type: ignore[arg-type, return-value]
-    team = sorted(_unique_ids(members), key=lambda m: m.id)
-    cache: dict = {}
-    contexts = [_Need(n, now, travel, same, cache) for n in needs]
-    pair_need, pair_member, pair_slots = _eligible_pairs(contexts, team)
-    if not pair_need:
-        return BatchResult((), tuple(n.id for n in needs), 0.0)  # type: ignore[misc]
-    pn = np.asarray(pair_need, dtype=np.int64)
-    pm = np.asarray(pair_member, dtype=np.int64)
-    score = _Scores(contexts, team, pn, pm, weights).total
-
-    # Capacity is per member and ISO week: the weekly cap minus the sessions already held.
-    # A pair is one edge per week in which the member has a free slot for the order.
-    week_ids: dict[datetime, int] = {}
-    e_pair: list[int] = []
-    e_week: list[int] = []
-    for p, (n_idx, slots) in enumerate(zip(pair_need, pair_slots, strict=True)):
-        days = contexts[n_idx].days
-        seen = -1
-        for slot in slots:
-            week = week_ids.setdefault(days[slot][1], len(week_ids))
-            if week != seen:  # slots are sorted, so a week's slots are together
-                e_pair.append(p)
-                e_week.append(week)
-                seen = week
-    ep = np.asarray(e_pair, dtype=np.int64)
-    unit_key = pm[ep] * len(week_ids) + np.asarray(e_week, dtype=np.int64)
-    keys, e_unit = np.unique(unit_key, return_inverse=True)
-    weeks = list(week_ids)
-    unit_caps = []
-    for key in keys.tolist():
-        member = team[key // len(weeks)]
-        held = _week_load(member).get(weeks[key % len(weeks)], 0)
-        unit_caps.append(max(0, member.weekly_cap - held))
-    rows, e_row = np.unique(pn[ep], return_inverse=True)
-    order_ids = np.asarray([n.id for n in needs], dtype=np.int64)
-    member_ids = np.asarray([m.id for m in team], dtype=np.int64)
-    tie = _tie_break(order_ids[pn[ep]], member_ids[pm[ep]])
-    chosen = solve(len(rows), unit_caps, e_row, e_unit, score[ep] + TIE_EPS * tie)
-
-    # The edge (row, unit) leads back to its pair.
-    edge_of = {(r, u): e for e, (r, u) in enumerate(zip(e_row.tolist(), e_unit.tolist(), strict=True))}
-    per_member: dict[int, list[tuple[float, int, tuple[Interval, ...], _Need]]] = {}
-    for row, unit in enumerate(chosen):
-        if unit < 0:
-            continue
-        p = int(ep[edge_of[row, unit]])
-        n_idx, m_idx = pair_need[p], pair_member[p]
-        week = weeks[int(keys[unit]) % len(weeks)]
-        ctx = contexts[n_idx]
-        slots = tuple(s for s in pair_slots[p] if ctx.days[s][1] == week)
-        per_member.setdefault(m_idx, []).append((float(score[p]), n_idx, slots, ctx))
-
-    assignments: list[Assignment] = []
-    dropped: list[int] = []
-    for m_idx, items in per_member.items():
-        member = team[m_idx]
-        placed, lost = _place(member, items, travel, same)
-        got = {n_idx: s for s, n_idx, _slots, _ctx in items}
-        for n_idx, slot in placed.items():
-            assignments.append(Assignment(needs[n_idx].id, member.id, slot, got[n_idx]))  # type: ignore[arg-type]
-        dropped.extend(needs[n].id for n in lost)  # type: ignore[misc]
-    assignments.sort(key=lambda a: a.order_id)
-    done = {a.order_id for a in assignments}
-    return BatchResult(
-        assignments=tuple(assignments),
-        unassigned=tuple(n.id for n in needs if n.id not in done),  # type: ignore[misc]
-        objective=math.fsum(a.score for a in assignments),
-        dropped=tuple(sorted(dropped)),
-    )
 
 
 # Scores tie often (orders without coordinates in one township score alike), so a batch has
@@ -803,149 +817,259 @@ def _tie_break(order_ids: np.ndarray, member_ids: np.ndarray) -> np.ndarray:
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def _eligible_pairs(
-    contexts: Sequence[_Need], team: Sequence[MemberProfile]
-) -> tuple[list[int], list[int], list[tuple[Interval, ...]]]:
-    """(order index, member index, slots) of every eligible pair, as three parallel lists."""
-    # The static rules go through set indexes, so that only members who pass them all get
-    # the time checks; a test holds this to the member-by-member rules of rank_candidates.
-    by_topic: dict[str, set[int]] = {}
-    by_format: dict[str, set[int]] = {}
-    by_language: dict[str, set[int]] = {}
-    index_of = {}
-    for i, m in enumerate(team):
-        index_of[m.id] = i
-        if not m.active:
-            continue
-        for topic in m.topics:
-            by_topic.setdefault(topic, set()).add(i)
-        for fmt in m.formats:
-            if fmt != MOBILE_FILM or m.kit_qualified:
-                by_format.setdefault(fmt, set()).add(i)
-        for lang in m.languages:
-            by_language.setdefault(lang, set()).add(i)
-    # Members without sessions or leave are free for every live slot; the others remember
-    # each slot's faults, as a batch's orders share slots.
-    memos = [None if _always_free(m) else {} for m in team]
-    empty: set[int] = set()
+class _Block:
+    """The eligible members of one order and, per live slot, which of them are free."""
 
-    pair_need: list[int] = []
-    pair_member: list[int] = []
-    pair_slots: list[tuple[Interval, ...]] = []
+    __slots__ = ("need", "members", "free", "weeks")
+
+    def __init__(self, need: int, members: np.ndarray, free: np.ndarray, weeks: np.ndarray) -> None:
+        self.need = need
+        self.members = members  # team indexes
+        self.free = free  # (slots x members) bool
+        self.weeks = weeks  # week id of each slot
+
+    def slots(self, ctx: _Need, column: int, week: int) -> list[int]:
+        return [
+            k for k in range(len(ctx.live_slots)) if self.free[k, column] and self.weeks[k] == week
+        ]
+
+
+def _assign(
+    needs: Iterable[OrderNeed],
+    members: Iterable[MemberProfile],
+    now: datetime,
+    weights: Weights,
+    travel: timedelta,
+    same: timedelta,
+    solve: _Solver,
+) -> BatchResult:
+    needs = list(needs)
+    if any(n.id is None for n in needs):
+        raise DomainError("orders", N_("Only saved orders can be assigned in a batch."))
+    if len({n.id for n in needs}) != len(needs):
+        raise DomainError("orders", N_("Each order may appear only once."))
+    needs.sort(key=lambda n: n.id)  # type: ignore[arg-type, return-value]
+    team = sorted(_unique_ids(members), key=lambda m: m.id)
+    cache: dict = {}
+    contexts = [_Need(n, now, cache) for n in needs]
+    timeline = _Timeline(team, travel, same)
+    week_ids: dict[int, int] = {}
+    blocks = _eligible_blocks(contexts, team, timeline, week_ids)
+    if not blocks:
+        return BatchResult((), tuple(n.id for n in needs), 0.0)  # type: ignore[misc]
+    eligible = {needs[b.need].id: len(b.members) for b in blocks}
+
+    # One pair per (order, eligible member); one edge per pair and week in which the member
+    # has a free slot for the order, to the unit (member, week) whose capacity is the weekly
+    # cap minus the sessions already held that week.
+    n_weeks = len(week_ids)
+    pair_need = np.concatenate([np.full(len(b.members), b.need) for b in blocks])
+    pair_member = np.concatenate([b.members for b in blocks])
+    score = _Scores(contexts, team, pair_need, pair_member, weights).total
+    e_pair, e_key = [], []
+    first = 0
+    for b in blocks:
+        columns = np.arange(first, first + len(b.members))
+        for week in np.unique(b.weeks).tolist():
+            has = b.free[b.weeks == week].any(axis=0)
+            e_pair.append(columns[has])
+            e_key.append(b.members[has] * n_weeks + week)
+        first += len(b.members)
+    ep = np.concatenate(e_pair)
+    keys, e_unit = np.unique(np.concatenate(e_key), return_inverse=True)
+    week_starts = sorted(week_ids, key=week_ids.__getitem__)
+    loads: dict[int, dict[int, int]] = {}
+    unit_caps = []
+    for key in keys.tolist():
+        m_idx, week = divmod(key, n_weeks)
+        if m_idx not in loads:
+            loads[m_idx] = _loads(team[m_idx])[1]
+        held = loads[m_idx].get(week_starts[week], 0)
+        unit_caps.append(max(0, team[m_idx].weekly_cap - held))
+    rows, e_row = np.unique(pair_need[ep], return_inverse=True)
+    order_ids = np.asarray([n.id for n in needs], dtype=np.int64)
+    member_ids = np.asarray([m.id for m in team], dtype=np.int64)
+    tie = _tie_break(order_ids[pair_need[ep]], member_ids[pair_member[ep]])
+    chosen = solve(len(rows), unit_caps, e_row, e_unit, score[ep] + TIE_EPS * tie)
+
+    block_of = {b.need: (b, start) for b, start in zip(blocks, _starts(blocks), strict=True)}
+    # Back from (row, unit) to the edge, hence the pair: look the chosen keys up among all.
+    picked = np.asarray(chosen, dtype=np.int64)
+    matched = np.flatnonzero(picked >= 0)
+    edge_key = e_row * len(keys) + e_unit
+    by_key = np.argsort(edge_key)
+    found = by_key[np.searchsorted(edge_key[by_key], matched * len(keys) + picked[matched])]
+    per_member: dict[int, list[tuple[float, int, list[tuple]]]] = {}
+    for p, unit in zip(ep[found].tolist(), picked[matched].tolist(), strict=True):
+        n_idx, m_idx = int(pair_need[p]), int(pair_member[p])
+        block, start = block_of[n_idx]
+        ctx = contexts[n_idx]
+        options = [
+            (ctx.live_slots[k], ctx.bounds[k], ctx.township)
+            for k in block.slots(ctx, p - start, int(keys[unit]) % n_weeks)
+        ]
+        per_member.setdefault(m_idx, []).append((float(score[p]), n_idx, options))
+
+    assignments: list[Assignment] = []
+    dropped: list[int] = []
+    for m_idx, items in per_member.items():
+        member = team[m_idx]
+        placed, lost = _place(member, items, timeline.travel, timeline.same)
+        gained = {n_idx: s for s, n_idx, _options in items}
+        for n_idx, slot in placed.items():
+            assignments.append(Assignment(needs[n_idx].id, member.id, slot, gained[n_idx]))  # type: ignore[arg-type]
+        dropped.extend(needs[n].id for n in lost)  # type: ignore[misc]
+    assignments.sort(key=lambda a: a.order_id)
+    done = {a.order_id for a in assignments}
+    return BatchResult(
+        assignments=tuple(assignments),
+        unassigned=tuple(n.id for n in needs if n.id not in done),  # type: ignore[misc]
+        objective=math.fsum(a.score for a in assignments),
+        dropped=tuple(sorted(dropped)),
+        eligible=eligible,
+    )
+
+
+def _starts(blocks: Sequence[_Block]) -> list[int]:
+    starts, first = [], 0
+    for b in blocks:
+        starts.append(first)
+        first += len(b.members)
+    return starts
+
+
+def _eligible_blocks(
+    contexts: Sequence[_Need],
+    team: Sequence[MemberProfile],
+    timeline: _Timeline,
+    week_ids: dict[int, int],
+) -> list[_Block]:
+    """Per order with a live slot, its eligible members; fills ``week_ids`` (week start -> id)."""
+    # Static rules as boolean masks over the team, so that one order costs a few array
+    # operations; property tests hold the batch to the member-by-member rules.
+    n = len(team)
+    active = np.fromiter((m.active for m in team), bool, n)
+    kit = np.fromiter((m.kit_qualified for m in team), bool, n)
+    index_of = {m.id: i for i, m in enumerate(team)}
+    member_ids = np.fromiter((m.id for m in team), np.int64, n)
+    masks: dict[tuple[str, str], np.ndarray] = {}
+
+    def mask(kind: str, value: str) -> np.ndarray:
+        got = masks.get((kind, value))
+        if got is None:
+            attr = {"topic": "topics", "format": "formats", "language": "languages"}[kind]
+            got = masks[kind, value] = np.fromiter(
+                (value in getattr(m, attr) for m in team), bool, n
+            )
+        return got
+
+    blocks = []
     for n_idx, ctx in enumerate(contexts):
-        live = ctx.live_slots
-        if not live:
+        if not ctx.live_slots:
             continue
-        pool = set().union(*(by_topic.get(t, empty) for t in ctx.topics))
-        pool &= by_format.get(ctx.format, empty)
+        pool = active & mask("format", ctx.format)
+        if ctx.needs_kit:
+            pool = pool & kit
+        topical = np.zeros(n, dtype=bool)
+        for topic in ctx.topics:
+            topical |= mask("topic", topic)
+        pool &= topical
         if ctx.language is not None:
-            pool &= by_language.get(ctx.language, empty)
-        if ctx.exclude:
-            pool -= {index_of[i] for i in ctx.exclude if i in index_of}
-        found: list[int] = []
-        free_slots: list[tuple[Interval, ...]] = []
-        for i in sorted(pool):
-            memo = memos[i]
-            if memo is None:
-                found.append(i)
-                free_slots.append(live)
-            else:
-                faults, free = _time_faults(ctx, team[i], memo)
-                if not faults:
-                    found.append(i)
-                    free_slots.append(free)
-        if ctx.multi:
-            teams = _teams(ctx, [(team[i], f) for i, f in zip(found, free_slots, strict=True)])
-            for i, entry in zip(found, teams, strict=True):
-                if entry is not None:
-                    pair_need.append(n_idx)
-                    pair_member.append(i)
-                    pair_slots.append(entry[1])
-        else:
-            pair_need.extend([n_idx] * len(found))
-            pair_member.extend(found)
-            pair_slots.extend(free_slots)
-    return pair_need, pair_member, pair_slots
+            pool &= mask("language", ctx.language)
+        for member_id in ctx.exclude:
+            if member_id in index_of:
+                pool[index_of[member_id]] = False
+        members = np.flatnonzero(pool)
+        free = timeline.slot_faults(ctx, members) == 0
+        keep = free.any(axis=0)
+        members, free = members[keep], free[:, keep]
+        if ctx.multi and len(members):
+            cover = np.vstack([mask("topic", t)[members] for t in sorted(ctx.topics)])
+            people = [team[i] for i in members.tolist()]
+            kept, free, _helpers = _teams(ctx, people, free, cover, member_ids[members])
+            members = members[kept]
+        if len(members):
+            weeks = np.asarray(
+                [week_ids.setdefault(b[4], len(week_ids)) for b in ctx.bounds], dtype=np.int64
+            )
+            blocks.append(_Block(n_idx, members, free, weeks))
+    return blocks
 
 
-def _week_load(member: MemberProfile) -> dict[datetime, int]:
-    load: dict[datetime, int] = {}
-    for b in member.busy:
-        week = _local_day_week(b.start)[1]
-        load[week] = load.get(week, 0) + 1
-    return load
+def _loads(member: MemberProfile) -> tuple[dict[int, int], dict[int, int]]:
+    """Sessions the member already holds per local day and per ISO week (keyed by their start)."""
+    days: dict[int, int] = {}
+    weeks: dict[int, int] = {}
+    for session in member.busy:
+        day, week = _local_day_week(session.start)
+        days[day] = days.get(day, 0) + 1
+        weeks[week] = weeks.get(week, 0) + 1
+    return days, weeks
 
 
-_PLACE_BUDGET = 20_000  # DFS nodes per member and order; beyond it the order is dropped
+_PLACE_BUDGET = 20_000  # search steps per member and order; beyond it the order is dropped
 
 
 def _place(
     member: MemberProfile,
-    items: list[tuple[float, int, tuple[Interval, ...], _Need]],
-    travel: timedelta,
-    same: timedelta,
+    items: list[tuple[float, int, list[tuple]]],
+    travel: int,
+    same: int,
 ) -> tuple[dict[int, Interval], list[int]]:
-    """Give each (score, need index, slots, order) a slot; drop those that do not fit.
+    """Give each (score, order index, options) a slot; drop the orders that do not fit.
 
     Highest score first: an order is kept only if it fits together with all kept ones, whose
-    slots may move to make room. Slots are tried earliest first.
+    slots may move to make room; slots are tried earliest first. ``options`` are
+    (slot, bounds, township) with bounds in microseconds.
     """
-    day_load: dict[datetime, int] = {}
-    for b in member.busy:
-        day = _local_day_week(b.start)[0]
-        day_load[day] = day_load.get(day, 0) + 1
-    week_load = _week_load(member)
-    kept: list[tuple[int, list[tuple[Interval, datetime, datetime]], int | None]] = []
+    day_load, week_load = _loads(member)
+    kept: list[tuple[int, list[tuple]]] = []
     placed: dict[int, Interval] = {}
     lost: list[int] = []
-    for _score, n_idx, slots, ctx in sorted(items, key=lambda it: (-it[0], it[1])):
-        options = [(slot, *ctx.days[slot]) for slot in slots]
-        trial = kept + [(n_idx, options, ctx.township)]
-        # Fewest options first prunes the search; ties keep score order.
-        order = sorted(range(len(trial)), key=lambda k: len(trial[k][1]))
-        result = _search(
-            [trial[k] for k in order], member, day_load, week_load, travel, same
-        )
+    for _score, n_idx, options in sorted(items, key=lambda it: (-it[0], it[1])):
+        trial = [*kept, (n_idx, options)]
+        # Fewest options first prunes the search; sorted() is stable, so ties keep score order.
+        trial_order = sorted(trial, key=lambda it: len(it[1]))
+        result = _search(trial_order, member, day_load, week_load, travel, same)
         if result is None:
             lost.append(n_idx)
         else:
-            kept = trial
-            placed = result
+            kept, placed = trial, result
     return placed, lost
 
 
 def _search(
-    items: list[tuple[int, list[tuple[Interval, datetime, datetime]], int | None]],
+    items: list[tuple[int, list[tuple]]],
     member: MemberProfile,
-    day_load: dict[datetime, int],
-    week_load: dict[datetime, int],
-    travel: timedelta,
-    same: timedelta,
+    day_load: dict[int, int],
+    week_load: dict[int, int],
+    travel: int,
+    same: int,
 ) -> dict[int, Interval] | None:
-    chosen: list[tuple[Interval, datetime, datetime, int | None]] = []
+    chosen: list[tuple] = []
     budget = [_PLACE_BUDGET]
 
-    def fits(slot: Interval, day: datetime, week: datetime, township: int | None) -> bool:
+    def fits(bounds: _Bounds, town: int | None) -> bool:
+        start, end, day, _day_hi, week, _week_hi = bounds
         in_day = day_load.get(day, 0)
         in_week = week_load.get(week, 0)
-        for other, o_day, o_week, o_town in chosen:
-            buffer = same if township is not None and township == o_town else travel
-            if other[0] - buffer < slot[1] and slot[0] < other[1] + buffer:
+        for _slot, other, other_town in chosen:
+            buffer = same if town is not None and town == other_town else travel
+            if other[0] - buffer < end and start < other[1] + buffer:
                 return False
-            in_day += o_day == day
-            in_week += o_week == week
+            in_day += other[2] == day
+            in_week += other[4] == week
         return in_day < member.daily_cap and in_week < member.weekly_cap
 
     def go(k: int) -> bool:
         if k == len(items):
             return True
-        _n, options, township = items[k]
-        for slot, day, week in options:
+        for option in items[k][1]:
             budget[0] -= 1
             if budget[0] < 0:
                 return False
-            if fits(slot, day, week, township):
-                chosen.append((slot, day, week, township))
+            if fits(option[1], option[2]):
+                chosen.append(option)
                 if go(k + 1):
                     return True
                 chosen.pop()
@@ -963,14 +1087,15 @@ def _solve_sparse(
     e_unit: Sequence[int],
     e_score: Sequence[float],
 ) -> list[int]:
-    import numpy as np
+    """Max-gain assignment with capacities by LAPJVsp on a capacity-expanded sparse graph."""
+    # scipy is imported on first use: most requests never run a batch.
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
     rows = np.asarray(e_row, dtype=np.int64)
     unit = np.asarray(e_unit, dtype=np.int64)
     score = np.asarray(e_score, dtype=np.float64)
-    # A unit never needs more copies than it has orders.
+    # A unit never needs more copies than it has orders (nor more than its capacity).
     copies = np.minimum(
         np.asarray(unit_caps, dtype=np.int64), np.bincount(unit, minlength=len(unit_caps))
     )
@@ -1020,7 +1145,6 @@ def _solve_dense(
     e_score: Sequence[float],
 ) -> list[int]:
     """The same capacity-expanded problem through dense ``linear_sum_assignment`` (for the bench)."""
-    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
     unit = np.asarray(e_unit, dtype=np.int64)
@@ -1053,7 +1177,8 @@ def _solve_flow(
     e_unit: Sequence[int],
     e_score: Sequence[float],
 ) -> list[int]:
-    import networkx as nx
+    """The same problem as a min-cost flow with native capacities (networkx network simplex)."""
+    import networkx as nx  # a test/bench extra, not a runtime dependency
 
     graph = nx.DiGraph()
     graph.add_node("s", demand=-n_rows)
@@ -1063,7 +1188,13 @@ def _solve_flow(
         graph.add_edge(("o", r), "t", capacity=1, weight=0)  # the order stays open
     for u, cap in enumerate(unit_caps):
         graph.add_edge(("u", u), "t", capacity=cap, weight=0)
-    for r, u, s in zip(e_row, e_unit, e_score, strict=True):
+    edges = zip(
+        np.asarray(e_row).tolist(),
+        np.asarray(e_unit).tolist(),
+        np.asarray(e_score).tolist(),
+        strict=True,
+    )
+    for r, u, s in edges:
         graph.add_edge(("o", r), ("u", u), capacity=1, weight=-round(s * _FLOW_SCALE))
     _cost, flow = nx.network_simplex(graph)
     out = [-1] * n_rows

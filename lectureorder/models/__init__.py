@@ -1,17 +1,22 @@
 """Typed SQLAlchemy 2.0 models, one module per aggregate; no Flask application code here."""
 
 from .base import UTCDateTime, utcnow
+from .evidence import SessionPhoto
+from .feed import FeedScope, FeedToken
 from .kit import EquipmentKit
 from .lecture_session import LectureSession, SessionStatus, session_helper
 from .notification import Notification
 from .order import AuditEvent, Feedback, Offer, Order, order_topic
 from .place import Blackout, HolidayOverride, Market, School, SchoolTerm, Township, Village
+from .setting import FilmSeason
 from .topic import Topic
 from .user import ApiToken, Leave, Member, PoliceType, Role, User, member_topic, vice_principal
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Blackout", "EquipmentKit", "Feedback", "HolidayOverride",
+    "ApiToken", "AuditEvent", "Blackout", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
+    "HolidayOverride",
     "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType",
-    "Role", "School", "SchoolTerm", "SessionStatus", "Topic", "Township", "UTCDateTime", "User",
-    "Village", "member_topic", "order_topic", "session_helper", "utcnow", "vice_principal",
+    "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",
+    "UTCDateTime", "User", "Village", "member_topic", "order_topic", "session_helper", "utcnow",
+    "vice_principal",
 ]

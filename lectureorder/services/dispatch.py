@@ -6,9 +6,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain import matching
 from ..domain.calendars import TZ
@@ -23,7 +22,6 @@ from .unit import TAKEN, flush_or_conflict
 
 OPEN = "open"
 MAX_SLOTS_PER_OFFER = 6
-POOL_SIZE = 10
 
 
 # ---------------------------------------------------------------- loading what the domain needs
@@ -121,6 +119,11 @@ def order_slots(order: Order, *, now: datetime):
         )
     except DomainError:  # the window has passed or the place changed: nothing to offer
         return []
+    return timed_slots(order, slots)
+
+
+def timed_slots(order: Order, slots: list) -> list:
+    """Only the first possible day's slots for an order that wants "the next possible day"."""
     if order.timing == "next" and slots:
         first_day = slots[0].start.astimezone(TZ).date()
         slots = [s for s in slots if s.start.astimezone(TZ).date() == first_day]
@@ -165,15 +168,15 @@ def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) ->
         _tell_coordinators(order, now, reason)
         return []
     pool = current_app.config["DISPATCH_MODE"] == "pool"
-    chosen = ranking.candidates[:POOL_SIZE] if pool else ranking.candidates[:1]
+    size = int(current_app.config["DISPATCH_POOL_SIZE"])
+    chosen = ranking.candidates[:size] if pool else ranking.candidates[:1]
     offers = []
     order.offer_rounds += 1
     for rank, cand in enumerate(chosen, start=1):
         free = sorted(cand.free_slots)[:MAX_SLOTS_PER_OFFER]
         offer = Offer(
             order=order, member_id=cand.member_id, rank=rank, score=round(cand.score, 3),
-            parts=[{"name": p.name, "weight": p.weight, "value": round(p.value, 4),
-                    "points": round(p.points, 3), "detail": p.detail} for p in cand.parts],
+            parts=[part_record(p) for p in cand.parts],
             slots=_slots_json(free), created_at=now,
             expires_at=offer_expiry(now, free[0][0] if free else None),
         )
@@ -191,6 +194,13 @@ def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) ->
     return offers
 
 
+def part_record(part: matching.ScorePart) -> dict:
+    """A score part as an offer stores it: the note stays an msgid, translated when shown."""
+    return {"name": part.name, "weight": part.weight, "value": round(part.value, 4),
+            "points": round(part.points, 3), "note": part.note,
+            "note_params": dict(part.note_params), "detail": part.detail}
+
+
 def _tell_coordinators(order: Order, now: datetime, reason: str) -> None:
     notify.enqueue("order_needs_attention", key=f"order:{order.id}:attention:{order.version}",
                    recipient_kind="coordinator", order=order, now=now,
@@ -198,13 +208,20 @@ def _tell_coordinators(order: Order, now: datetime, reason: str) -> None:
 
 
 def open_offers_for(member: Member, *, now: datetime) -> list[Offer]:
+    """The member's open offers, soonest deadline first; pool offers included (see rivals)."""
     return list(db.session.scalars(
         select(Offer).where(Offer.member_id == member.id, Offer.status == OPEN,
                             Offer.expires_at > now)
-        .order_by(Offer.expires_at)
+        .order_by(Offer.expires_at, Offer.id)
         .options(selectinload(Offer.order).selectinload(Order.topics),
-                 selectinload(Offer.order).selectinload(Order.township))
+                 selectinload(Offer.order).selectinload(Order.township),
+                 selectinload(Offer.order).selectinload(Order.offers))
     ))
+
+
+def rivals(offer: Offer) -> int:
+    """How many other members hold an open offer for the same order (pool mode: first wins)."""
+    return sum(1 for o in offer.order.offers if o.status == OPEN and o.id != offer.id)
 
 
 def _member_offer(offer_id: int, member: Member) -> Offer:
@@ -214,19 +231,57 @@ def _member_offer(offer_id: int, member: Member) -> Offer:
     return offer
 
 
+def _answerable(offer: Offer, now: datetime) -> bool:
+    return offer.status == OPEN and offer.expires_at > now
+
+
+ASSIGNABLE = (OrderStatus.SUBMITTED, OrderStatus.OFFERED, OrderStatus.NEEDS_ATTENTION)
+
+
+def claim_order(order_id: int, *, now: datetime, statuses=None, where=()) -> Order | None:
+    """Take the order for this unit of work with one atomic conditional UPDATE, or return None.
+
+    The UPDATE bumps the order's version only while the order is in one of ``statuses`` (and
+    ``where`` holds). Of several racing transactions exactly one gets the row: PostgreSQL keeps
+    it locked until commit and re-checks the condition for the waiters; SQLite's single writer
+    lock queues them behind the winner. Only then is the order (with its offers) read again, so
+    what follows sees every change committed before, and the flushes after it cannot go stale.
+
+    Every change to an order's offers claims the order first. Locks are therefore always taken
+    order, then offers, then member and kit: concurrent flows queue instead of deadlocking, and
+    a loser fails at the claim, before it has written anything.
+    """
+    stmt = update(Order).where(Order.id == order_id, *where)
+    if statuses is not None:
+        stmt = stmt.where(Order.status.in_([str(s) for s in statuses]))
+    result = db.session.execute(
+        stmt.values(version=Order.version + 1, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:
+        return None
+    order = db.session.scalars(
+        select(Order).where(Order.id == order_id).options(selectinload(Order.offers))
+        .execution_options(populate_existing=True)
+    ).one()
+    return order
+
+
 def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, now: datetime) -> LectureSession:
     """First accept wins, exactly once; a loser gets Conflict (HTTP 409)."""
     offer = _member_offer(offer_id, member)
-    if offer.status != OPEN or offer.expires_at <= now:
-        raise Conflict(None, TAKEN)
-    order = offer.order
-    if order.status != OrderStatus.OFFERED:
+    if not _answerable(offer, now) or offer.order.status != OrderStatus.OFFERED:
         raise Conflict(None, TAKEN)
     if slot_start is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
     chosen = next((s for s in offer.slot_times if s[0] == slot_start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    order = claim_order(offer.order_id, now=now, statuses=(OrderStatus.OFFERED,))
+    # Under the claim the offer is current: another member (pool), a second tap of this one or
+    # the expiry sweep may have answered it since it was read.
+    if order is None or not _answerable(offer, now):
+        raise Conflict(None, TAKEN)
     session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
                                       now=now)
     offer.status = "accepted"
@@ -234,6 +289,7 @@ def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, 
     for other in order.offers:
         if other is not offer and other.status == OPEN:
             other.status = "withdrawn"
+            other.responded_at = now
     order.transition("schedule", now=now, actor=member.user,
                      detail={"member_id": member.id, "start": chosen[0].isoformat()})
     flush_or_conflict(TAKEN)
@@ -241,6 +297,9 @@ def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, 
                    recipient_kind="requester", order=order, now=now,
                    payload={"code": order.code, "start": chosen[0].isoformat()})
     return session
+
+
+NOT_OPEN = N_("This offer is no longer open.")
 
 
 def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime) -> Offer:
@@ -251,11 +310,14 @@ def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime) 
         raise DomainError("reason", N_("At most %(n)d characters."), n=200)
     offer = _member_offer(offer_id, member)
     if offer.status != OPEN:
-        raise Conflict(None, N_("This offer is no longer open."))
+        raise Conflict(None, NOT_OPEN)
+    order = claim_order(offer.order_id, now=now)
+    if order is None or offer.status != OPEN:
+        raise Conflict(None, NOT_OPEN)
     offer.status = "declined"
     offer.decline_reason = reason
     offer.responded_at = now
-    _move_on(offer.order, now=now, actor=member.user)
+    _move_on(order, now=now, actor=member.user)
     flush_or_conflict(TAKEN)
     return offer
 
@@ -269,25 +331,34 @@ def _move_on(order: Order, *, now: datetime, actor: User | None) -> None:
     dispatch_order(order, now=now, actor=actor)
 
 
+def _overdue(now: datetime):
+    return (Offer.status == OPEN, Offer.expires_at <= now)
+
+
 def expire_offers(*, now: datetime) -> int:
-    """Expire overdue offers and move their orders on. Idempotent; safe to run concurrently."""
-    overdue = db.session.scalars(
-        select(Offer.id).where(Offer.status == OPEN, Offer.expires_at <= now).order_by(Offer.id)
+    """Expire overdue offers and move their orders on; returns how many offers expired.
+
+    Idempotent, and safe to run twice at once or against accepting members: each order with
+    overdue offers is claimed first (lowest id first, so two sweeps queue rather than deadlock),
+    then its offers are read again, so each offer expires once and each order moves on once.
+    """
+    order_ids = db.session.scalars(
+        select(Offer.order_id).where(*_overdue(now)).distinct().order_by(Offer.order_id)
     ).all()
     done = 0
-    for offer_id in overdue:
-        with db.session.begin_nested():
-            offer = db.session.get(Offer, offer_id)
-            if offer is None or offer.status != OPEN:
-                continue
+    for order_id in order_ids:
+        still_due = exists().where(Offer.order_id == Order.id, *_overdue(now))
+        order = claim_order(order_id, now=now, where=(still_due,))
+        if order is None:  # another sweep or an accept got there first
+            continue
+        due = [o for o in order.offers if o.status == OPEN and o.expires_at <= now]
+        for offer in due:
             offer.status = "expired"
             offer.responded_at = now
-            _move_on(offer.order, now=now, actor=None)
-            try:
-                db.session.flush()
-            except StaleDataError:
-                continue
-            done += 1
+        done += len(due)
+        if due:
+            _move_on(order, now=now, actor=None)
+        flush_or_conflict()
     return done
 
 
@@ -308,17 +379,20 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
                      detail={"from_member": before, "to_member": member.id})
         flush_or_conflict(TAKEN)
         return session
-    if order.status not in (OrderStatus.SUBMITTED, OrderStatus.OFFERED, OrderStatus.NEEDS_ATTENTION):
+    if order.status not in ASSIGNABLE:
         raise Conflict(None, N_("This order can no longer be assigned."))
     slots = order_slots(order, now=now)
     chosen = next(((s.start, s.end) for s in slots if s.start == slot_start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
+    if claim_order(order.id, now=now, statuses=ASSIGNABLE) is None:
+        raise Conflict(None, TAKEN)
     session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
                                       now=now)
     for offer in order.offers:
         if offer.status == OPEN:
             offer.status = "withdrawn"
+            offer.responded_at = now
     order.transition("schedule", now=now, actor=actor,
                      detail={"member_id": member.id, "assigned": True, "start": chosen[0].isoformat()})
     flush_or_conflict(TAKEN)

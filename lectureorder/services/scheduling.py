@@ -43,12 +43,14 @@ def load_place(kind: str, place_id: int | None) -> Village | School | Market:
     place = db.session.get(model, place_id) if place_id is not None else None
     if place is None:
         raise DomainError("place", N_("This place is not in our list."))
+    if kind == "market" and not place.active:
+        raise DomainError("place", N_("This market is not held at the moment."))
     return place
 
 
 def slot_settings() -> fm.SlotSettings:
     # The film season coordinators store wins over the configured default.
-    from .calendar_admin import film_season_overrides  # imported late: it imports this module
+    from .calendar_admin import film_season_overrides  # late: calendar_admin uses market_rule
 
     cfg = current_app.config
     film = {"film_season_all_year": cfg["FILM_SEASON_ALL_YEAR"]} | film_season_overrides()
@@ -102,6 +104,22 @@ def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: 
             HolidayOverride.day >= earliest, HolidayOverride.day <= latest
         )
     ).all()
+    kits: tuple = ()
+    if with_kits:
+        kits = kit_availability(*_utc_bounds(earliest, latest))
+    return build_place_context(kind, place, earliest, latest, blackouts=blackouts,
+                               overrides=overrides, kits=kits)
+
+
+def build_place_context(
+    kind: str, place, earliest: date, latest: date, *, blackouts: Iterable[Blackout],
+    overrides: Iterable[HolidayOverride], kits: tuple[fm.KitAvailability, ...] = (),
+) -> fm.PlaceContext:
+    """The slot rules' view of a place from rows already loaded (supersets are fine: only the
+    place's township and the window are kept), so a batch loads them once for every order."""
+    blackouts = [b for b in blackouts if b.township_id == place.township_id
+                 and b.first <= latest and b.last >= earliest]
+    overrides = [o for o in overrides if earliest <= o.day <= latest]
     terms: tuple = ()
     market = None
     hours = (time(9, 30), time(12, 0))
@@ -114,9 +132,6 @@ def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: 
     elif kind == "market":
         market = market_rule(place)
         hours = (place.opens, place.closes)
-    kits: tuple = ()
-    if with_kits:
-        kits = kit_availability(*_utc_bounds(earliest, latest))
     return fm.PlaceContext(
         kind=kind, lat=place.lat, lon=place.lon, market=market, market_hours=hours, terms=terms,
         blackouts=tuple(

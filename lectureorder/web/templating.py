@@ -10,6 +10,7 @@ from flask_babel import format_datetime, gettext
 from ..domain import calendars as cal
 from ..domain import formats as fm
 from ..domain.contact import mask_phone
+from ..domain.errors import N_
 from ..domain.lifecycle import STATUS_LABELS
 from ..domain.orders import AUDIENCE_TYPES, CHANNELS
 from .i18n import current_lang
@@ -43,6 +44,39 @@ def status_label(status: str) -> str:
     return gettext(STATUS_LABELS.get(status, status))
 
 
+OFFER_STATUS = {
+    "open": N_("Waiting for an answer"), "accepted": N_("Accepted"), "declined": N_("Declined"),
+    "expired": N_("Expired"), "withdrawn": N_("Withdrawn"),
+}
+SESSION_STATUS = {
+    "scheduled": N_("Scheduled"), "delivered": N_("Delivered"), "cancelled": N_("Cancelled"),
+}
+ACTIONS = {
+    "submit": N_("Order placed"), "offer": N_("Offered to a member"),
+    "escalate": N_("Passed to the coordinator"), "schedule": N_("Accepted and scheduled"),
+    "unschedule": N_("Session fell through"), "deliver": N_("Delivery recorded"),
+    "close": N_("Rated and closed"), "cancel": N_("Cancelled"), "reassign": N_("Re-assigned"),
+    "reschedule": N_("Moved to another time"), "rain_out": N_("Called off for weather"),
+}
+ACTORS = {"system": N_("system"), "requester": N_("requester")}
+
+
+def offer_status_label(code: str) -> str:
+    return gettext(OFFER_STATUS[code]) if code in OFFER_STATUS else code
+
+
+def session_status_label(code: str) -> str:
+    return gettext(SESSION_STATUS[code]) if code in SESSION_STATUS else code
+
+
+def action_label(code: str) -> str:
+    return gettext(ACTIONS[code]) if code in ACTIONS else code
+
+
+def actor_label(label: str) -> str:
+    return gettext(ACTORS[label]) if label in ACTORS else label
+
+
 def format_label(fmt: str) -> str:
     return fm.format_label(fmt, current_lang())
 
@@ -61,6 +95,24 @@ def exclusion_label(code: str) -> str:
     return gettext(REASONS[code]) if code in REASONS else code
 
 
+def part_label(name: str) -> str:
+    """The on-screen name of a score part (its ``name`` is the stable code)."""
+    from ..domain.matching import PART_LABELS
+
+    return gettext(PART_LABELS[name]) if name in PART_LABELS else name
+
+
+def part_note(part) -> str:
+    """A score part's note, translated: a domain ``ScorePart`` or the JSON an offer stored."""
+    if isinstance(part, dict):
+        note, params = part.get("note"), part.get("note_params") or {}
+        if note is None:  # stored before parts carried notes: the English text is all there is
+            return part.get("detail") or ""
+    else:
+        note, params = part.note, part.note_params
+    return gettext(note, **params) if note else ""  # gettext("") would be the catalogue header
+
+
 def translate_reason(reason: str, params: dict | None = None) -> str:
     return gettext(reason, **(params or {}))
 
@@ -70,6 +122,9 @@ def init_app(app: Flask) -> None:
         local=local, local_time=local_time, day_label=day_label, status_label=status_label,
         format_label=format_label, audience_label=audience_label, channel_label=channel_label,
         mask_phone=mask_phone, exclusion_label=exclusion_label,
+        offer_status_label=offer_status_label, session_status_label=session_status_label,
+        action_label=action_label, actor_label=actor_label, part_label=part_label,
+        part_note=part_note,
     )
     app.jinja_env.globals.update(slot_label=slot_label, translate_reason=translate_reason)
 

@@ -106,8 +106,9 @@ def test_the_loop_through_the_api(client, world, make_member, frozen_now, db):
                       json={"headcount": -3})
     assert bad.status_code == 422 and "headcount" in bad.get_json()["errors"]
     done = client.post(f"/api/v1/member/sessions/{session_id}/delivery", headers=headers,
-                       json={"headcount": 57, "notes": "好"})
+                       json={"headcount": 57, "signin_count": 41, "notes": "好"})
     assert done.status_code == 200 and done.get_json()["headcount"] == 57
+    assert done.get_json()["signin_count"] == 41
 
     rated = client.post("/api/v1/orders/rate", json={"code": code, "phone_last4": "1234",
                                                       "rating": 5, "comment": "很好"})
@@ -222,3 +223,11 @@ def test_openapi_lists_every_api_route(client, app):
             normalised = path.replace("<int:offer_id>", "<int:x>").replace(
                 "<int:session_id>", "<int:x>").replace("<code>", "<x>")
             assert normalised in documented, path
+
+
+def test_an_inactive_market_offers_no_slots(client, world, frozen_now, db):
+    world.market.active = False
+    db.session.commit()
+    response = client.get(f"/api/v1/slots?format=market_talk&place_kind=market&place_id={world.market.id}"
+                          "&from=2026-12-02&to=2026-12-31")
+    assert response.status_code == 422 and "place" in response.get_json()["errors"]

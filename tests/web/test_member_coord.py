@@ -170,3 +170,20 @@ def test_expired_offers_are_not_in_the_inbox(client, world, make_member, frozen_
 
     monkeypatch.setattr(routes, "now_utc", lambda: later)
     assert f"offer-{offer.id}" not in client.get("/member/").get_data(as_text=True)
+
+
+def test_recently_delivered_sessions_link_to_photos_and_signins(client, world, make_member, frozen_now, db, monkeypatch):
+    member = make_member()
+    place(client, world)
+    offer = db.session.scalar(select(Order)).offers[0]
+    from lectureorder.services import dispatch, fulfilment
+
+    session = dispatch.accept_offer(offer.id, member, offer.slot_times[0][0], now=frozen_now)
+    fulfilment.record_delivery(session, member, 40, "", now=session.end)
+    db.session.commit()
+    import lectureorder.web.member.routes as routes
+
+    monkeypatch.setattr(routes, "now_utc", lambda: session.end + timedelta(days=1))
+    login(client, member.user.username)
+    page = client.get("/member/").get_data(as_text=True)
+    assert f"/member/sessions/{session.id}/evidence" in page

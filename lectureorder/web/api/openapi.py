@@ -133,6 +133,7 @@ def openapi_document() -> dict:
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object",
                     "required": ["headcount"], "properties": {
                         "headcount": {"type": "integer", "minimum": 0},
+                        "signin_count": {"type": "integer", "minimum": 0},
                         "notes": {"type": "string"}}}}}},
                 "responses": {"200": _json({"type": "object"}), "409": _json(_ref("Error")), **ERR}}},
             "/members": {"get": {"summary": "Team members (coordinators)", "security": AUTH,
@@ -143,5 +144,30 @@ def openapi_document() -> dict:
                                                   "schema": {"type": "string"}}],
                 "responses": {"200": _json({"type": "object"}), "403": _json(_ref("Error")),
                               "404": _json(_ref("Error"))}}},
+            "/sessions": {"get": {
+                "summary": "Calendar feed: every session starting on the days from..to (at most 366)",
+                "security": AUTH, "parameters": [
+                    q("from", "first day (Beijing time)", schema={"type": "string", "format": "date"}),
+                    q("to", "last day, included", schema={"type": "string", "format": "date"})],
+                "responses": {"200": _json({"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "start", "end", "status", "format", "venue", "township",
+                                 "member", "kit", "order_code", "topics"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time", "description": "exclusive"},
+                        "status": {"enum": ["scheduled", "delivered", "cancelled"]},
+                        "format": {"enum": ["field_class", "market_talk", "mobile_film", "school_talk"]},
+                        "venue": {"type": "string"},
+                        "township": {"type": ["object", "null"], "properties": {
+                            "id": {"type": "integer"}, "name": {"type": "string"}}},
+                        "member": {"type": "object", "properties": {
+                            "id": {"type": "integer"}, "name": {"type": "string"}}},
+                        "kit": {"type": ["object", "null"], "properties": {
+                            "id": {"type": "integer"}, "name": {"type": "string"}}},
+                        "order_code": {"type": ["string", "null"]},
+                        "topics": {"type": "array", "items": {"type": "string"}}}}}),
+                    "401": _json(_ref("Error")), "403": _json(_ref("Error")), **ERR}}},
         },
     }

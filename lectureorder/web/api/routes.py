@@ -20,7 +20,7 @@ from ..i18n import current_lang
 from . import bp
 from .openapi import openapi_document
 from .schema import (
-    a_date, a_datetime, body, integer, offer_json, order_request, order_status_json,
+    a_date, a_datetime, body, integer, offer_json, order_request, order_status_json, part_json,
     session_json, slot_json, text,
 )
 
@@ -227,13 +227,15 @@ def delivery(session_id: int):
     data = body()
     errors: list = []
     headcount = integer(data.get("headcount"), "headcount", errors)
+    signin_count = integer(data.get("signin_count"), "signin_count", errors)
     notes = text(data, "notes", errors)
     ValidationFailed.collect(errors)
     try:
         session = fulfilment.member_session(session_id, g.api_user.member)
     except LookupError:
         abort(404)
-    fulfilment.record_delivery(session, g.api_user.member, headcount, notes, now=now_utc())
+    fulfilment.record_delivery(session, g.api_user.member, headcount, notes, now=now_utc(),
+                               signin_count=signin_count)
     db.session.commit()
     return jsonify(session_json(session, full_phone=True))
 
@@ -274,8 +276,7 @@ def candidates(code: str):
         "slots": [slot_json(s.start, s.end) for s in slots],
         "candidates": [
             {"member_id": c.member_id, "name": names.get(c.member_id), "score": round(c.score, 3),
-             "parts": [{"name": p.name, "weight": p.weight, "value": round(p.value, 4),
-                        "points": round(p.points, 3), "detail": p.detail} for p in c.parts],
+             "parts": [part_json(p) for p in c.parts],
              "free_slots": [slot_json(s, e) for s, e in c.free_slots],
              "helpers": list(c.helpers)}
             for c in ranking.candidates
@@ -286,3 +287,33 @@ def candidates(code: str):
             for x in ranking.excluded
         ],
     })
+
+
+# ------------------------------------------------------------------ calendar feed (coordinators)
+
+from ...services import calendar_view  # noqa: E402
+from .schema import iso  # noqa: E402
+
+
+def calendar_session_json(s) -> dict:
+    """One session of the JSON calendar feed (no requester data: a calendar needs none)."""
+    return {
+        "id": s.id, "start": iso(s.start), "end": iso(s.end), "status": s.status,
+        "format": s.format, "venue": s.venue,
+        "township": None if s.township is None else {"id": s.township.id, "name": s.township.name},
+        "member": {"id": s.lead_member.id, "name": s.lead_member.name},
+        "kit": None if s.kit is None else {"id": s.kit.id, "name": s.kit.name},
+        "order_code": None if s.order is None else s.order.code,
+        "topics": [] if s.order is None else [t.code for t in s.order.topics],
+    }
+
+
+@bp.get("/sessions")
+@api_coordinator
+def sessions():
+    errors: list = []
+    first = a_date(request.args.get("from"), "from", errors)
+    last = a_date(request.args.get("to"), "to", errors)
+    ValidationFailed.collect(errors)
+    rows = calendar_view.sessions_between(first, last)
+    return jsonify([calendar_session_json(s) for s in rows])

@@ -14,6 +14,7 @@ from ...domain.lifecycle import STATUS_LABELS
 from ...domain.orders import OrderRequest
 from ...models import LectureSession, Offer, Order
 from ..i18n import current_lang
+from ..templating import part_label, part_note
 
 
 def iso(dt: datetime | None) -> str | None:
@@ -124,7 +125,7 @@ def session_json(s: LectureSession, *, full_phone: bool) -> dict:
         "id": s.id, "status": s.status, "format": s.format,
         "format_label": fm.format_label(s.format, current_lang()),
         "start": iso(s.start), "end": iso(s.end), "venue": s.venue,
-        "headcount": s.headcount,
+        "headcount": s.headcount, "signin_count": s.signin_count,
         "order": None if order is None else {
             "code": order.code,
             "topics": [t.code for t in order.topics],
@@ -157,12 +158,25 @@ def order_status_json(order: Order) -> dict:
     }
 
 
+def part_json(part) -> dict:
+    """A score part (domain ``ScorePart`` or an offer's stored JSON) with its label and note in
+    the request's language; ``name`` is the stable code."""
+    if isinstance(part, dict):
+        name, weight, value, points = (part.get(k) for k in ("name", "weight", "value", "points"))
+    else:
+        name, weight, value, points = part.name, part.weight, round(part.value, 4), round(part.points, 3)
+    return {"name": name, "label": part_label(name), "weight": weight, "value": value,
+            "points": points, "note": part_note(part)}
+
+
 def offer_json(offer: Offer) -> dict:
     order = offer.order
     lang = current_lang()
     return {
         "id": offer.id, "status": offer.status, "expires_at": iso(offer.expires_at),
-        "score": offer.score, "parts": offer.parts,
+        "score": offer.score, "parts": [part_json(p) for p in offer.parts or ()],
+        # Pool mode: other members holding an open offer for the same order; first accept wins.
+        "shared_with": sum(1 for o in order.offers if o.status == "open" and o.id != offer.id),
         "slots": [slot_json(s, e) for s, e in offer.slot_times],
         "order": {
             "code": order.code, "format": order.format,

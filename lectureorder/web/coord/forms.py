@@ -1,9 +1,11 @@
 """Forms of the coordinator pages."""
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ...domain.errors import DomainError
 
 
 class AssignForm(FlaskForm):
@@ -26,3 +28,17 @@ class MoveForm(FlaskForm):
 
 class RainForm(FlaskForm):
     day = DateField(_l("Evening"), validators=[InputRequired(_l("Please choose the date."))])
+
+
+class BacklogForm(FlaskForm):
+    """Carries the previewed proposals back, so exactly what was shown is what gets sent."""
+
+    plan = HiddenField(validators=[InputRequired(_l("There is nothing to send."))])
+
+    def validate_plan(self, field) -> None:
+        from ...services.batch import parse_plan_token
+
+        try:
+            self.proposals = parse_plan_token(field.data)
+        except DomainError as exc:
+            raise ValidationError(gettext(exc.reason, **exc.params)) from None

@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("member", __name__)
 
 from . import routes  # noqa: E402,F401
+from . import schedule  # noqa: E402,F401

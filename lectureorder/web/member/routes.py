@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from ...domain.errors import Conflict, DomainError, ValidationFailed
 from ...extensions import db
-from ...models import Offer
+from ...models import Offer, SessionStatus
 from ...services import dispatch, fulfilment
 from ...services.clock import now_utc
 from ..access import member_required
@@ -39,8 +39,10 @@ def index():
     return render_template(
         "member/index.html", member=member, offers=offers, now=now,
         forms={o.id: _accept_form(o) for o in offers},
+        rivals={o.id: dispatch.rivals(o) for o in offers},
         upcoming=[s for s in sessions if s.status == "scheduled" and s.start >= now],
         to_record=[s for s in sessions if s.status == "scheduled" and s.start < now],
+        delivered=[s for s in sessions if s.status == "delivered"],
     )
 
 
@@ -103,11 +105,15 @@ def delivery(session_id: int):
         session = fulfilment.member_session(session_id, current_user.member)
     except LookupError:
         abort(404)
+    if session.status == SessionStatus.DELIVERED and request.method == "GET":
+        return redirect(url_for(".evidence", session_id=session.id))  # photos, sign-ins
     form = DeliveryForm()
     if form.validate_on_submit():
         try:
             fulfilment.record_delivery(session, current_user.member, form.headcount.data,
-                                       form.notes.data or "", now=now_utc())
+                                       form.notes.data or "", now=now_utc(),
+                                       signin_count=form.signin_count.data,
+                                       photos=uploads(form.photos))
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -122,3 +128,5 @@ def delivery(session_id: int):
     status = 422 if form.errors or form.form_errors else 200
     return render_template("member/delivery.html", session=session, form=form), status
 
+
+from .evidence import uploads  # noqa: E402  (its routes register on bp too)

@@ -1,0 +1,42 @@
+"""Delivery evidence: photos members attach to a delivered session (files live under instance/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .user import Member
+
+
+class SessionPhoto(db.Model):
+    """One stored photo. The file is `<PHOTO_DIR>/<session_id>/<stored_name>`; the name is random."""
+
+    __tablename__ = "session_photo"
+    # The same picture sent twice (a double tap on a slow phone) is stored once.
+    __table_args__ = (UniqueConstraint("session_id", "digest", name="uq_session_photo_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("lecture_session.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the file
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[LectureSession] = relationship(back_populates="photos")
+    uploader: Mapped[Member] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<SessionPhoto {self.id} session={self.session_id}>"
+
+
+from .lecture_session import LectureSession  # noqa: E402  (mutual relationship)

@@ -1,0 +1,34 @@
+"""A member's own week and month (same calendar as the coordinators', only their sessions),
+and their calendar-feed link."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+from flask_babel import gettext
+from flask_login import current_user
+
+from ...services import calendar_view, clock
+from ..access import member_required
+from ..feeds.manage import manage_feed
+from . import bp
+
+VIEWS = ("week", "month")
+
+
+@bp.get("/schedule")
+@member_required
+def schedule():
+    now = clock.now_utc()
+    query, problems = calendar_view.parse_query(request.args, today=clock.local_today(now),
+                                                views=VIEWS)
+    page = calendar_view.calendar_page(query, now=now, member=current_user.member)
+    for problem in problems:
+        if problem.field in ("view", "date"):  # other filters do not apply to one's own schedule
+            flash(gettext(problem.reason, **problem.params), "error")
+    return render_template("member/schedule.html", page=page, member=current_user.member, now=now)
+
+
+@bp.route("/feed", methods=["GET", "POST"])
+@member_required
+def feed():
+    return manage_feed(current_user, endpoint="member.feed")
