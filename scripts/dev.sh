@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
-.venv/bin/pybabel compile -q -d lectureorder/translations
+.venv/bin/pybabel -q compile -d lectureorder/translations
 mkdir -p instance
 if [ ! -f instance/config.py ]; then
   key=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')

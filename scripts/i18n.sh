@@ -34,7 +34,10 @@ fi
 
 for locale in "${LOCALES[@]}"; do
   if [ -f "$DIR/$locale/LC_MESSAGES/messages.po" ]; then
-    "$PYBABEL" update -i "$POT" -d "$DIR" -l "$locale" --ignore-obsolete
+    # English falls back to the msgid: a fuzzy guess there would only do harm.
+    fuzzy=()
+    [ "$locale" = en ] && fuzzy=(--no-fuzzy-matching)
+    "$PYBABEL" update -i "$POT" -d "$DIR" -l "$locale" --ignore-obsolete "${fuzzy[@]}"
   else
     "$PYBABEL" init -i "$POT" -d "$DIR" -l "$locale"
   fi

@@ -6,5 +6,5 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
-.venv/bin/pybabel compile -q -d lectureorder/translations
+.venv/bin/pybabel -q compile -d lectureorder/translations
 exec .venv/bin/pytest "$@"
