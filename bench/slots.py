@@ -26,7 +26,14 @@ from lectureorder.domain.calendars import TZ  # noqa: E402
 from lectureorder.domain.orders import OrderRequest  # noqa: E402
 from lectureorder.extensions import db  # noqa: E402
 from lectureorder.models import (  # noqa: E402
-    Blackout, EquipmentKit, LectureSession, Member, Order, Topic, Township, Village,
+    Blackout,
+    EquipmentKit,
+    LectureSession,
+    Member,
+    Order,
+    Topic,
+    Township,
+    Village,
 )
 from lectureorder.services import dispatch, ordering  # noqa: E402
 

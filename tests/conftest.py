@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event
@@ -11,10 +11,19 @@ from sqlalchemy import event
 from lectureorder import create_app
 from lectureorder.domain.calendars import TZ
 from lectureorder.extensions import db as _db
-from tests.helpers import PASSWORD
 from lectureorder.models import (
-    EquipmentKit, Market, Member, Role, School, SchoolTerm, Topic, Township, User, Village,
+    EquipmentKit,
+    Market,
+    Member,
+    Role,
+    School,
+    SchoolTerm,
+    Topic,
+    Township,
+    User,
+    Village,
 )
+from tests.helpers import PASSWORD
 
 TOPIC_ROWS = [
     ("anti_fraud", "防范电信网络诈骗", "Anti-fraud", ["field_class", "market_talk", "mobile_film", "school_talk"]),

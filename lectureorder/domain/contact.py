@@ -8,7 +8,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 
-from .errors import DomainError, N_
+from .errors import N_, DomainError
 
 # Unambiguous when read aloud or copied by hand: no 0/O, 1/I/L.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .errors import InvalidTransition, N_
+from .errors import N_, InvalidTransition
 
 
 class OrderStatus(StrEnum):

@@ -6,8 +6,11 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from functools import cached_property, partial
+from itertools import compress, repeat
+from operator import attrgetter, contains
 from types import MappingProxyType
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -160,16 +163,19 @@ PART_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class ScorePart:
+_NO_PARAMS: Mapping[str, object] = MappingProxyType({})
+
+
+class ScorePart(NamedTuple):
     """One soft part of a score. ``note`` is an English msgid (marked with ``N_``) saying why
-    the value is what it is, ``note_params`` fill its holes; the web layer translates both."""
+    the value is what it is, ``note_params`` fill its holes; the web layer translates both.
+    A named tuple: the API explains thousands of them at once."""
 
     name: str
     weight: float
     value: float
     note: str = ""
-    note_params: Mapping[str, object] = field(default_factory=dict, hash=False)
+    note_params: Mapping[str, object] = _NO_PARAMS
 
     @property
     def points(self) -> float:
@@ -187,23 +193,42 @@ class ScorePart:
 
 @dataclass(frozen=True)
 class Candidate:
+    """An eligible member. ``parts`` explain the score; they are worked out on first use, as
+    dispatching reads them only for the one or few members it offers the order to."""
+
     member_id: int
     score: float
-    parts: tuple[ScorePart, ...]
     free_slots: tuple[Interval, ...]
     helpers: tuple[int, ...] = ()
+    explain: Callable[[], tuple[ScorePart, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def parts(self) -> tuple[ScorePart, ...]:
+        return self.explain() if self.explain is not None else ()
 
 
-@dataclass(frozen=True)
-class Exclusion:
+class Exclusion(NamedTuple):
+    """A member who may not take the order, with every reason (codes of :data:`REASONS`).
+
+    A named tuple rather than a dataclass: a ranking of a large team makes thousands."""
+
     member_id: int
     reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Ranking:
+    """Candidates best first; ``excluded`` (every other member with all reasons, by member id)
+    is built on first use: most of a large team is excluded, and dispatching never asks why."""
+
     candidates: tuple[Candidate, ...]
-    excluded: tuple[Exclusion, ...]
+    exclusions: Callable[[], tuple[Exclusion, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def excluded(self) -> tuple[Exclusion, ...]:
+        return self.exclusions()
 
 
 @dataclass(frozen=True)
@@ -302,6 +327,9 @@ class _Need:
                 live.append((slot, bounds))
         self.live_slots: tuple[Interval, ...] = tuple(slot for slot, _ in live)
         self.bounds: tuple[_Bounds, ...] = tuple(bounds for _, bounds in live)
+
+
+_get_id = attrgetter("id")
 
 
 # Township codes: an unknown township is never "the same" as another.
@@ -410,36 +438,60 @@ def _reason_codes(mask: int) -> tuple[str, ...]:
     return codes
 
 
-def _screen(
-    ctx: _Need, members: Sequence[MemberProfile], timeline: _Timeline
-) -> tuple[list[MemberProfile], np.ndarray, list[Exclusion]]:
-    """Split members into the eligible ones with their (slots x eligible) free mask, and the
-    excluded ones with every reason."""
-    time_faults, free = _time_summary(timeline.slot_faults(ctx))
-    topics, fmt, kit, language, declined = (
-        ctx.topics, ctx.format, ctx.needs_kit, ctx.language, ctx.exclude,
-    )  # fmt: skip
-    eligible: list[int] = []
-    excluded = []
-    # The member-level rules, inline: this loop runs once per member of the team.
-    for i, (m, faults) in enumerate(zip(members, time_faults.tolist(), strict=True)):
-        if not m.active:
-            faults |= _INACTIVE
-        if m.topics.isdisjoint(topics):
-            faults |= _TOPIC
-        if fmt not in m.formats:
-            faults |= _FORMAT
-        if kit and not m.kit_qualified:
-            faults |= _KIT
-        if language is not None and language not in m.languages:
-            faults |= _LANGUAGE
-        if m.id in declined:
-            faults |= _DECLINED
-        if faults:
-            excluded.append(Exclusion(m.id, _reason_codes(faults)))
-        else:
-            eligible.append(i)
-    return [members[i] for i in eligible], free[:, eligible], excluded
+class _Team:
+    """The member-level facts of a team as arrays over its members, each built on first use,
+    so that the static rules cost a few array operations per order instead of a Python loop
+    over the team."""
+
+    def __init__(self, members: Sequence[MemberProfile]) -> None:
+        self.members = members
+        self.n = len(members)
+        self.ids = np.fromiter(map(_get_id, members), np.int64, self.n)
+        self._masks: dict[tuple[str, object], np.ndarray] = {}
+
+    def mask(self, attr: str, value: object = None) -> np.ndarray:
+        """Members whose ``attr`` holds ``value`` (a set attribute) or is true (``value`` None)."""
+        key = (attr, value)
+        got = self._masks.get(key)
+        if got is None:
+            values = map(attrgetter(attr), self.members)
+            if value is not None:
+                values = map(contains, values, repeat(value))
+            got = np.fromiter(values, bool, self.n)
+            self._masks[key] = got
+        return got
+
+    def static_faults(self, ctx: _Need) -> np.ndarray:
+        """Bit mask per member of the rules that do not depend on time."""
+        topical = np.zeros(self.n, dtype=bool)
+        for topic in ctx.topics:
+            topical |= self.mask("topics", topic)
+        faults = np.where(self.mask("active"), 0, _INACTIVE)
+        faults |= np.where(topical, 0, _TOPIC)
+        faults |= np.where(self.mask("formats", ctx.format), 0, _FORMAT)
+        if ctx.needs_kit:
+            faults |= np.where(self.mask("kit_qualified"), 0, _KIT)
+        if ctx.language is not None:
+            faults |= np.where(self.mask("languages", ctx.language), 0, _LANGUAGE)
+        if ctx.exclude:
+            faults |= np.where(np.isin(self.ids, list(ctx.exclude)), _DECLINED, 0)
+        return faults
+
+    def exclusions(self, faults: np.ndarray) -> tuple[Exclusion, ...]:
+        """Every member with a fault and all its reasons, by member id."""
+        out = np.flatnonzero(faults)
+        out = out[np.argsort(self.ids[out], kind="stable")]
+        masks, which = np.unique(faults[out], return_inverse=True)
+        codes = [_reason_codes(int(m)) for m in masks.tolist()]
+        return tuple(map(Exclusion, self.ids[out].tolist(), map(codes.__getitem__, which.tolist())))
+
+
+def _time_faults(
+    ctx: _Need, members: Sequence[MemberProfile], travel: timedelta, same: timedelta
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per member the time faults that closed every slot (0 when one is free), and the
+    (slots x members) free mask."""
+    return _time_summary(_Timeline(members, travel, same).slot_faults(ctx))
 
 
 def eligibility(
@@ -458,11 +510,9 @@ def eligibility(
     here; whether helpers cover the rest depends on the other members: :func:`rank_candidates`.
     """
     ctx = _Need(need, now)
-    timeline = _Timeline([member], travel_buffer, same_township_buffer)
-    _eligible, _free, excluded = _screen(ctx, [member], timeline)
-    free = timeline.slot_faults(ctx)[:, 0] == 0
-    slots = tuple(s for s, ok in zip(ctx.live_slots, free.tolist(), strict=True) if ok)
-    return (excluded[0].reasons if excluded else ()), slots
+    time_faults, free = _time_faults(ctx, [member], travel_buffer, same_township_buffer)
+    faults = int(time_faults[0] | _Team([member]).static_faults(ctx)[0])
+    return _reason_codes(faults), tuple(compress(ctx.live_slots, free[:, 0].tolist()))
 
 
 # --- teams for orders with several topics ---------------------------------------------------
@@ -698,30 +748,52 @@ def rank_candidates(
     A candidate's ``free_slots`` are the slots it can take; for an order with several topics,
     those at which its ``helpers`` are free too.
     """
-    members = _unique_ids(members)
+    members = list(members)
+    team = _Team(members)
+    if len(np.unique(team.ids)) != team.n:
+        raise DomainError("members", N_("Each member may appear only once."))
     ctx = _Need(need, now)
-    timeline = _Timeline(members, travel_buffer, same_township_buffer)
-    people, free, excluded = _screen(ctx, members, timeline)
+    static = team.static_faults(ctx)
+    # The time rules only for the members the static rules let through, a fraction of a large
+    # team; the others' time reasons are worked out when someone asks why (``excluded``).
+    passed = np.flatnonzero(static == 0)
+    time_faults, free = _time_faults(ctx, [members[i] for i in passed.tolist()],
+                                     travel_buffer, same_township_buffer)
+    free_now = time_faults == 0
+    eligible, free = passed[free_now], free[:, free_now]
+    people = [members[i] for i in eligible.tolist()]
     kept, free, helpers = _teams(ctx, people, free)
-    if len(kept) < len(people):
-        gone = set(range(len(people))) - set(kept.tolist())
-        excluded.extend(Exclusion(people[j].id, _reason_codes(_TOPIC)) for j in sorted(gone))
-    leads = [people[j] for j in kept.tolist()]
+    lone = np.setdiff1d(eligible, eligible[kept])  # missing topics no free member covers
+
+    def exclusions() -> tuple[Exclusion, ...]:
+        faults = static.copy()
+        faults[passed] |= time_faults
+        rest = np.flatnonzero(static)
+        if len(rest):
+            faults[rest] |= _time_faults(ctx, [members[i] for i in rest.tolist()],
+                                         travel_buffer, same_township_buffer)[0]
+        faults[lone] = _TOPIC
+        return team.exclusions(faults)
+
+    leads = eligible[kept]
     candidates = []
-    if leads:
+    if len(leads):
+        lead_people = [members[i] for i in leads.tolist()]
         scores = _Scores(
-            [ctx], leads, np.zeros(len(leads), dtype=np.int64), np.arange(len(leads)), weights
+            [ctx], lead_people, np.zeros(len(leads), dtype=np.int64), np.arange(len(leads)),
+            weights,
         )
         total = scores.total.tolist()
+        columns = free.T.tolist()
         live = ctx.live_slots
-        for p, (m, col) in enumerate(zip(leads, free.T.tolist(), strict=True)):
-            slots = tuple(s for s, ok in zip(live, col, strict=True) if ok)
-            candidates.append(
-                Candidate(m.id, total[p], scores.parts(p, m, weights), slots, helpers[p])
-            )
-    candidates.sort(key=lambda c: (-c.score, c.member_id))
-    excluded.sort(key=attrgetter("member_id"))
-    return Ranking(tuple(candidates), tuple(excluded))
+        # Best score first, then the lowest member id.
+        for p in np.lexsort((team.ids[leads], -scores.total)).tolist():
+            m = lead_people[p]
+            candidates.append(Candidate(
+                m.id, total[p], tuple(compress(live, columns[p])), helpers[p],
+                partial(scores.parts, p, m, weights),
+            ))
+    return Ranking(tuple(candidates), exclusions)
 
 
 def score_parts(

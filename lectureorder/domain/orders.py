@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .contact import normalise_phone
-from .errors import DomainError, N_
+from .errors import N_, DomainError
 
 AUDIENCE_TYPES: dict[str, str] = {
     "villagers": N_("Villagers"),

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..domain.errors import DomainError, N_
+from ..domain.errors import N_, DomainError
 from ..extensions import db
 from ..models import ApiToken, Role, User
 

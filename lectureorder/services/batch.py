@@ -35,7 +35,6 @@ BAD_PLAN = N_("The preview could not be read. Please open the backlog again.")
 
 MAX_PROPOSALS = 10_000
 WAITING = (OrderStatus.SUBMITTED, OrderStatus.NEEDS_ATTENTION)
-ASSIGNABLE = (OrderStatus.SUBMITTED, OrderStatus.OFFERED, OrderStatus.NEEDS_ATTENTION)
 
 
 @dataclass(frozen=True)
@@ -209,12 +208,20 @@ def _profiles(orders: Sequence[Order], now: datetime) -> list[matching.MemberPro
 
 # ---------------------------------------------------------------- plan
 
-def plan_backlog(now: datetime) -> BacklogPlan:
-    """Solve every waiting order against every active member at once; change nothing.
+@dataclass
+class Backlog:
+    """What a plan is solved from: the waiting orders, their needs, the team's profiles."""
 
-    A fixed number of queries whatever the backlog: orders with everything the slot rules and
-    the matcher read, the calendars of their combined window, then the team's profiles.
-    """
+    orders: list[Order]
+    needs: list[matching.OrderNeed]
+    profiles: list[matching.MemberProfile]
+    unplanned: dict[int, Unplanned]
+
+
+def load_backlog(now: datetime) -> Backlog:
+    """Every waiting order with its candidate slots, and the team, in a fixed number of queries
+    whatever the backlog: orders with everything the slot rules and the matcher read, the
+    calendars of their combined window, then the team's profiles."""
     orders = _orders(_waiting_clause(now))
     source = _SlotSource(orders, now)
     profiles = _profiles(orders, now)
@@ -228,7 +235,15 @@ def plan_backlog(now: datetime) -> BacklogPlan:
         if not slots:
             unplanned[order.id] = Unplanned(order, NO_SLOT)
             continue
-        needs.append(dispatch.order_need(order, slots))
+        needs.append(dispatch.order_need(order, slots, now=now))
+    return Backlog(orders, needs, profiles, unplanned)
+
+
+def plan_backlog(now: datetime) -> BacklogPlan:
+    """Solve every waiting order against every active member at once; change nothing."""
+    backlog = load_backlog(now)
+    orders, needs, profiles, unplanned = (
+        backlog.orders, backlog.needs, backlog.profiles, backlog.unplanned)
     weights = dispatch.weights()
     result = matching.assign_batch(needs, profiles, now, weights)
     parts = matching.score_parts(
@@ -294,7 +309,7 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
         if profile is None:
             skip(order.id, MEMBER_GONE)
             continue
-        need = dispatch.order_need(order, source.slots(order)) if order.topics else None
+        need = dispatch.order_need(order, source.slots(order), now=now) if order.topics else None
         free: tuple = ()
         if need is not None:
             reasons, free = matching.eligibility(need, profile, now)
@@ -303,8 +318,9 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
         if chosen is None:
             skip(order.id, NOT_FREE, name=names.get(profile.id, profile.name))
             continue
-        if dispatch.claim_order(order.id, now=now, statuses=ASSIGNABLE,
-                                where=(~_live_offer(now),)) is None:
+        # Re-checked under the claim: another coordinator may have sent it meanwhile.
+        claimed = dispatch.claim_order(order.id, now=now, statuses=dispatch.ASSIGNABLE)
+        if claimed is None or not _is_waiting(claimed, now):
             skip(order.id, CHANGED)
             continue
         sent.append(_offer(order, profile, chosen, free, need, now=now, actor=actor,

@@ -23,8 +23,16 @@ from ..domain.errors import N_, DomainError, ValidationFailed
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
-    HolidayOverride, LectureSession, Market, Member, Order, SessionStatus, Topic, Township,
-    order_topic, session_helper,
+    HolidayOverride,
+    LectureSession,
+    Market,
+    Member,
+    Order,
+    SessionStatus,
+    Topic,
+    Township,
+    order_topic,
+    session_helper,
 )
 from .scheduling import market_rule
 

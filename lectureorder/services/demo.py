@@ -15,8 +15,23 @@ from ..domain.contact import new_order_code
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
-    AuditEvent, Blackout, EquipmentKit, Feedback, LectureSession, Market, Member, Offer, Order,
-    Role, School, SchoolTerm, SessionStatus, Topic, Township, User, Village,
+    AuditEvent,
+    Blackout,
+    EquipmentKit,
+    Feedback,
+    LectureSession,
+    Market,
+    Member,
+    Offer,
+    Order,
+    Role,
+    School,
+    SchoolTerm,
+    SessionStatus,
+    Topic,
+    Township,
+    User,
+    Village,
 )
 
 PASSWORD = "demo1234"

@@ -11,11 +11,20 @@ from sqlalchemy.orm import selectinload
 
 from ..domain import matching
 from ..domain.calendars import TZ
-from ..domain.errors import Conflict, DomainError, N_
+from ..domain.errors import N_, Conflict, DomainError
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
-    AuditEvent, Feedback, LectureSession, Member, Offer, Order, SessionStatus, Topic, User, order_topic,
+    AuditEvent,
+    Feedback,
+    LectureSession,
+    Member,
+    Offer,
+    Order,
+    SessionStatus,
+    Topic,
+    User,
+    order_topic,
 )
 from . import notify, scheduling
 from .unit import TAKEN, flush_or_conflict
@@ -93,14 +102,20 @@ def load_profiles(start: datetime, end: datetime, *, now: datetime) -> list[matc
     return profiles
 
 
-def order_need(order: Order, slots) -> matching.OrderNeed:
+def order_need(order: Order, slots, *, now: datetime | None = None) -> matching.OrderNeed:
+    """The order as the matcher sees it. With ``now``, an open offer already past its deadline
+    counts as expired (the sweep may not have passed yet): its member is not asked again."""
     place = order.place
     venue = None
     if place is not None and place.lat is not None:
         venue = (place.lat, place.lon)
     elif order.township.lat is not None:
         venue = (order.township.lat, order.township.lon)
-    tried = frozenset(o.member_id for o in order.offers if o.status in ("declined", "expired"))
+    tried = frozenset(
+        o.member_id for o in order.offers
+        if o.status in ("declined", "expired")
+        or (now is not None and o.status == OPEN and o.expires_at <= now)
+    )
     return matching.OrderNeed(
         id=order.id, topics=frozenset(order.topic_codes), format=order.format,
         township_id=order.township_id, venue=venue, school_id=order.school_id,
@@ -182,7 +197,7 @@ def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) ->
         )
         db.session.add(offer)
         offers.append(offer)
-    db.session.flush()
+    flush_or_conflict(TAKEN)
     order.transition("offer", now=now, actor=actor, detail={
         "members": [o.member_id for o in offers], "round": order.offer_rounds,
         "mode": "pool" if pool else "directed",
@@ -199,6 +214,15 @@ def part_record(part: matching.ScorePart) -> dict:
     return {"name": part.name, "weight": part.weight, "value": round(part.value, 4),
             "points": round(part.points, 3), "note": part.note,
             "note_params": dict(part.note_params), "detail": part.detail}
+
+
+def reoffer(order: Order, *, now: datetime, actor: User | None) -> list[Offer]:
+    """A coordinator sends an order that came back to them out again, with fresh rounds."""
+    if order.status != OrderStatus.NEEDS_ATTENTION or claim_order(
+            order.id, now=now, statuses=(OrderStatus.NEEDS_ATTENTION,)) is None:
+        raise Conflict(None, N_("Only orders waiting for the coordinator can be offered again."))
+    order.offer_rounds = 0
+    return dispatch_order(order, now=now, actor=actor)
 
 
 def _tell_coordinators(order: Order, now: datetime, reason: str) -> None:
@@ -242,10 +266,13 @@ def claim_order(order_id: int, *, now: datetime, statuses=None, where=()) -> Ord
     """Take the order for this unit of work with one atomic conditional UPDATE, or return None.
 
     The UPDATE bumps the order's version only while the order is in one of ``statuses`` (and
-    ``where`` holds). Of several racing transactions exactly one gets the row: PostgreSQL keeps
-    it locked until commit and re-checks the condition for the waiters; SQLite's single writer
-    lock queues them behind the winner. Only then is the order (with its offers) read again, so
-    what follows sees every change committed before, and the flushes after it cannot go stale.
+    ``where`` holds). Of several racing transactions exactly one gets the row at a time:
+    PostgreSQL keeps it locked until commit and re-checks the order's own columns for the
+    waiters; SQLite's single writer lock queues them behind the winner. Only then is the order
+    (with its offers) read again, so what follows sees every change committed before, and the
+    flushes after it cannot go stale. A ``where`` on other tables (offers) only saves work:
+    PostgreSQL re-checks it against the waiter's old snapshot, so a caller that needs it to hold
+    checks it again on the order returned.
 
     Every change to an order's offers claims the order first. Locks are therefore always taken
     order, then offers, then member and kit: concurrent flows queue instead of deadlocking, and

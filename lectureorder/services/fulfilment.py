@@ -9,7 +9,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ..domain.evidence import signin_errors
 from ..extensions import db
 from ..models import LectureSession, Member, Order, SessionStatus, session_helper

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..domain.contact import last4_matches, new_order_code, normalise_order_code
-from ..domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ..domain.formats import ALLOWED_PLACE_KINDS
-from ..domain.lifecycle import OrderStatus
+from ..domain.lifecycle import CANCELLABLE, OrderStatus
 from ..domain.orders import OrderRequest, validate_order
 from ..extensions import db
 from ..models import Feedback, Order, SessionStatus, Topic, User
@@ -89,6 +89,12 @@ def find_order(code: str, last4: str) -> Order | None:
 def cancel_order(order: Order, *, now: datetime, actor: User | None = None, reason: str = "") -> Order:
     if not order.cancellable:
         raise Conflict(None, N_("This order can no longer be cancelled."))
+    # Claim the order first, like every flow that changes its offers: a racing accept or
+    # sweep then queues behind us (or we behind it) instead of failing mid-flush.
+    claimed = dispatch.claim_order(order.id, now=now, statuses=CANCELLABLE)
+    if claimed is None:
+        raise Conflict(None, N_("This order can no longer be cancelled."))
+    order = claimed
     session = order.lecture_session
     if session is not None and session.status == SessionStatus.SCHEDULED:
         session.status = SessionStatus.CANCELLED

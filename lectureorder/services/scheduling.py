@@ -10,10 +10,17 @@ from sqlalchemy import select
 
 from ..domain import calendars as cal
 from ..domain import formats as fm
-from ..domain.errors import Conflict, DomainError, N_
+from ..domain.errors import N_, Conflict, DomainError
 from ..extensions import db
 from ..models import (
-    Blackout, EquipmentKit, HolidayOverride, LectureSession, Market, Member, School, SessionStatus,
+    Blackout,
+    EquipmentKit,
+    HolidayOverride,
+    LectureSession,
+    Market,
+    Member,
+    School,
+    SessionStatus,
     Village,
 )
 

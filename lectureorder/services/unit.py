@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain.errors import Conflict, N_
+from ..domain.errors import N_, Conflict
 from ..extensions import db
 from ..models.lecture_session import OVERLAP_CONSTRAINTS
 

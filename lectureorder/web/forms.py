@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l
+from datetime import datetime, time, timedelta
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
-    DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField,
-    TelField, TextAreaField, widgets,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+    widgets,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..domain import formats as fm
+from ..domain.calendars import TZ
 from ..domain.errors import DomainError, ValidationFailed
 from ..domain.orders import (
-    AUDIENCE_TYPES, CHANNELS, MAX_AUDIENCE, MAX_NOTES, TIMINGS, OrderRequest,
+    AUDIENCE_TYPES,
+    CHANNELS,
+    MAX_AUDIENCE,
+    MAX_NOTES,
+    TIMINGS,
+    OrderRequest,
 )
 from ..extensions import db
 from ..models import Market, School, Township, Village
@@ -109,3 +126,25 @@ class StaffOrderForm(OrderForm):
     def fill_choices(self, topics) -> None:
         super().fill_choices(topics)
         self.channel.choices = [(k, gettext(v)) for k, v in CHANNELS.items() if k != "qr"]
+
+
+class LeaveForm(FlaskForm):
+    """A leave period in local time; empty times mean from the start / to the end of the day."""
+
+    start = DateField(_l("First day"), validators=[InputRequired(_l("Please give the first day of the leave."))])
+    start_time = TimeField(_l("From (time, optional)"), validators=[Optional()])
+    end = DateField(_l("Last day"), validators=[InputRequired(_l("Please give the last day of the leave."))])
+    end_time = TimeField(_l("Until (time, optional)"), validators=[Optional()])
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=120)])
+
+    def period(self) -> tuple[datetime | None, datetime | None]:
+        """[start, end) as aware local times."""
+        start = end = None
+        if self.start.data:
+            start = datetime.combine(self.start.data, self.start_time.data or time.min, TZ)
+        if self.end.data:
+            if self.end_time.data:
+                end = datetime.combine(self.end.data, self.end_time.data, TZ)
+            else:  # the whole last day
+                end = datetime.combine(self.end.data + timedelta(days=1), time.min, TZ)
+        return start, end

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, gettext
@@ -38,6 +38,17 @@ def day_label(value: date | datetime | None) -> str:
 
 def slot_label(start: datetime, end: datetime) -> str:
     return f"{day_label(start)} {local_time(start)}–{local_time(end)}"
+
+
+def period_label(start: datetime, end: datetime) -> str:
+    """A leave-like period [start, end) in local time; whole days show as days only."""
+    a, b = start.astimezone(cal.TZ), end.astimezone(cal.TZ)
+    if a.hour == a.minute == 0 and b.hour == b.minute == 0:
+        last = (b - timedelta(days=1)).date()
+        return day_label(a.date()) if last == a.date() else f"{day_label(a.date())} – {day_label(last)}"
+    if a.date() == b.date():
+        return slot_label(start, end)
+    return f"{day_label(a)} {local_time(start)} – {day_label(b)} {local_time(end)}"
 
 
 def status_label(status: str) -> str:
@@ -126,7 +137,8 @@ def init_app(app: Flask) -> None:
         action_label=action_label, actor_label=actor_label, part_label=part_label,
         part_note=part_note,
     )
-    app.jinja_env.globals.update(slot_label=slot_label, translate_reason=translate_reason)
+    app.jinja_env.globals.update(slot_label=slot_label, translate_reason=translate_reason,
+                                 period_label=period_label)
 
     @app.context_processor
     def inject() -> dict:

@@ -5,10 +5,20 @@ from datetime import date
 from sqlalchemy import func, select
 
 from lectureorder.domain.errors import Conflict
-from lectureorder.extensions import db
-from lectureorder.models import EquipmentKit, LectureSession, Member, Order, Role, Topic, Township, User, Village
-from lectureorder.services import dispatch, ordering
 from lectureorder.domain.orders import OrderRequest
+from lectureorder.extensions import db
+from lectureorder.models import (
+    EquipmentKit,
+    LectureSession,
+    Member,
+    Order,
+    Role,
+    Topic,
+    Township,
+    User,
+    Village,
+)
+from lectureorder.services import dispatch, ordering
 from tests.concurrency.conftest import race
 from tests.conftest import FAST_HASH
 

@@ -10,7 +10,16 @@ from lectureorder.domain.errors import Conflict
 from lectureorder.domain.orders import OrderRequest
 from lectureorder.extensions import db
 from lectureorder.models import (
-    AuditEvent, LectureSession, Member, Notification, Offer, Order, Role, Topic, Township, User,
+    AuditEvent,
+    LectureSession,
+    Member,
+    Notification,
+    Offer,
+    Order,
+    Role,
+    Topic,
+    Township,
+    User,
     Village,
 )
 from lectureorder.services import dispatch, ordering
@@ -153,3 +162,28 @@ def test_accept_racing_the_expiry_sweep_has_one_outcome(race_app, now):
         status = db.session.get(Offer, offer_id).status
         sessions = db.session.scalar(select(func.count()).select_from(LectureSession))
         assert (status, sessions) == (("accepted", 1) if accepted else ("expired", 0))
+
+
+def test_sending_the_same_backlog_twice_at_once_offers_each_order_once(race_app, now):
+    from lectureorder.services import batch
+
+    order_ids = build(race_app, now, members=2, orders=4)
+    with race_app.app_context():
+        for offer in db.session.scalars(select(Offer)):  # every first offer ran out unanswered
+            offer.expires_at = now - timedelta(minutes=1)
+        db.session.commit()
+        proposals = [p.proposal for p in batch.plan_backlog(now).offers]
+    assert sorted(p.order_id for p in proposals) == sorted(order_ids)
+
+    def send(i):
+        report = batch.apply_backlog(proposals, now=now, actor=None)
+        db.session.commit()
+        return len(report.sent)
+
+    results = race(race_app, 2, send)
+    assert all(isinstance(r, int) for r in results), results
+    assert sum(results) == len(order_ids)
+    with race_app.app_context():
+        for order_id in order_ids:
+            statuses = [o.status for o in db.session.get(Order, order_id).offers]
+            assert statuses == ["expired", "open"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from lectureorder.domain import matching
@@ -42,3 +44,28 @@ def test_batch_says_how_many_could_take_each_order():
     assert set(result.unassigned) == {10, 11, 12} - {result.assignments[0].order_id}
     assert result.assignments[0].slot == SLOT
     assert matching.BatchResult((), (), 0.0).eligible == {}
+
+
+def test_exclusions_keep_every_reason_though_time_is_checked_only_for_the_eligible():
+    """Ranking checks time rules only for members the static rules let through and works out
+    the others' time reasons when ``excluded`` is read: the reasons must be the same."""
+    from lectureorder.domain.matching import Busy, Exclusion
+
+    on_leave = (SLOT[0] - timedelta(hours=1), SLOT[1] + timedelta(hours=1))
+    busy = (Busy(SLOT[0], SLOT[1], 1),)
+    team = [
+        member(id=1),                                                     # candidate
+        member(id=2, topics=frozenset({"x"}), leave=(on_leave,)),         # static + time
+        member(id=3, active=False, busy=busy),                            # static + time
+        member(id=4, leave=(on_leave,)),                                  # time only
+        member(id=5, formats=frozenset()),                                # static only
+    ]
+    ranking = rank_candidates(need(), team, NOW)
+    assert [c.member_id for c in ranking.candidates] == [1]
+    assert ranking.excluded == (
+        Exclusion(2, ("topic", "leave")),
+        Exclusion(3, ("inactive", "busy")),
+        Exclusion(4, ("leave",)),
+        Exclusion(5, ("format",)),
+    )
+    assert ranking.candidates[0].parts == score_parts([need()], team, [(10, 1)], NOW)[10, 1]

@@ -4,9 +4,8 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
-from lectureorder.services.unit import TAKEN
-
 from lectureorder.models import Offer, Order
+from lectureorder.services.unit import TAKEN
 from tests.helpers import login, order_body
 from tests.web.test_api import token
 

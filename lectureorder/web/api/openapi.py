@@ -109,6 +109,10 @@ def openapi_document() -> dict:
                 "responses": {"200": _json({"type": "object", "properties": {
                     "token": {"type": "string"}}}), "401": _json(_ref("Error")), **ERR}}},
             "/member/offers": {"get": {"summary": "My open offers with proposed slots",
+                "description": "`shared_with` counts the other members holding an open offer "
+                               "for the same order (pool mode: the first to accept wins). Score "
+                               "`parts` carry `name` (a stable code), `label` and `note` (in the "
+                               "request's language), `weight`, `value` and `points`.",
                 "security": AUTH, "responses": {"200": _json({"type": "array"}),
                                                 "401": _json(_ref("Error"))}}},
             "/member/offers/{id}/accept": {"post": {"summary": "Accept an offer at one slot",
@@ -140,6 +144,8 @@ def openapi_document() -> dict:
                 "responses": {"200": _json({"type": "array"}), "403": _json(_ref("Error"))}}},
             "/orders/{code}/candidates": {"get": {
                 "summary": "Ranked candidates with score parts, and why others were excluded",
+                "description": "Each part: `name` (stable code), `label` and `note` translated, "
+                               "`weight`, `value`, `points`.",
                 "security": AUTH, "parameters": [{"name": "code", "in": "path", "required": True,
                                                   "schema": {"type": "string"}}],
                 "responses": {"200": _json({"type": "object"}), "403": _json(_ref("Error")),

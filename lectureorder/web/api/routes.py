@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...domain import formats as fm
-from ...domain.errors import Conflict, DomainError, N_, ValidationFailed
+from ...domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ...extensions import db, limiter
 from ...models import Member, Order, Township
 from ...services import dispatch, fulfilment, ordering, scheduling
@@ -20,8 +20,17 @@ from ..i18n import current_lang
 from . import bp
 from .openapi import openapi_document
 from .schema import (
-    a_date, a_datetime, body, integer, offer_json, order_request, order_status_json, part_json,
-    session_json, slot_json, text,
+    a_date,
+    a_datetime,
+    body,
+    integer,
+    offer_json,
+    order_request,
+    order_status_json,
+    part_json,
+    session_json,
+    slot_json,
+    text,
 )
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from ...domain import calendars as cal
 from ...domain import formats as fm
 from ...domain.contact import mask_phone
-from ...domain.errors import DomainError, N_, ValidationFailed
+from ...domain.errors import N_, DomainError, ValidationFailed
 from ...domain.lifecycle import STATUS_LABELS
 from ...domain.orders import OrderRequest
 from ...models import LectureSession, Offer, Order

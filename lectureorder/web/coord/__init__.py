@@ -1,11 +1,7 @@
-"""Coordinators' pages (desktop): orders, assignment, sessions, phone orders."""
+"""Coordinators' pages (desktop): orders, assignment, sessions, calendar, reports, admin."""
 
 from flask import Blueprint
 
 bp = Blueprint("coord", __name__)
 
-from . import routes  # noqa: E402,F401
-from . import calendar  # noqa: E402,F401
-from . import reports  # noqa: E402,F401
-from . import admin  # noqa: E402,F401
-from . import backlog  # noqa: E402,F401
+from . import admin, backlog, calendar, reports, routes, team  # noqa: E402,F401

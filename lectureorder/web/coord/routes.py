@@ -197,11 +197,12 @@ def redispatch(code: str):
     item = _order_or_404(code)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if item.status != OrderStatus.NEEDS_ATTENTION:
-        flash(gettext("Only orders waiting for the coordinator can be offered again."), "error")
+    try:
+        offers = dispatch.reoffer(item, now=now_utc(), actor=current_user)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
         return redirect(url_for(".order", code=item.code))
-    item.offer_rounds = 0
-    offers = dispatch.dispatch_order(item, now=now_utc(), actor=current_user)
     db.session.commit()
     if offers:
         flash(gettext("Offered again."), "success")

@@ -41,4 +41,3 @@ class EvidenceForm(FlaskForm):
 
 class RemovePhotoForm(FlaskForm):
     """Only a button; the form carries the CSRF token."""
-

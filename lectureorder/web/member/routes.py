@@ -129,4 +129,5 @@ def delivery(session_id: int):
     return render_template("member/delivery.html", session=session, form=form), status
 
 
+from . import availability  # noqa: E402,F401  (its routes register on bp too)
 from .evidence import uploads  # noqa: E402  (its routes register on bp too)

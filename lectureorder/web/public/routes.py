@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from flask import (
-    abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
-    session, url_for,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext
 from sqlalchemy import select, text

@@ -1,0 +1,108 @@
+"""Coordinator views of the lecture team: everyone's limits, status, formats, topics and leave."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...extensions import db
+from ...models import Member
+from ...services import team
+from ...services.clock import now_utc
+from ..access import coordinator_required
+from ..forms import LeaveForm, apply_errors
+from ..leave import RemoveLeaveForm, leave_saved
+from . import bp
+from .team_forms import MemberForm
+
+
+def _member_or_404(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.get("/members")
+@coordinator_required
+def members():
+    now = now_utc()
+    return render_template("coord/team/members.html", members=team.team(now=now), now=now)
+
+
+def _page(member: Member, form: MemberForm, leave_form: LeaveForm):
+    status = 422 if (form.errors or form.form_errors or leave_form.errors
+                     or leave_form.form_errors) else 200
+    return render_template(
+        "coord/team/member.html", member=member, form=form, new_leave=leave_form,
+        leaves=team.current_leave(member, now=now_utc()), remove_form=RemoveLeaveForm(),
+    ), status
+
+
+def _member_form(member: Member, *, submitted: bool) -> MemberForm:
+    form = MemberForm() if submitted else MemberForm(formdata=None)
+    form.fill_choices(team.topic_choices())
+    if not submitted:
+        form.fill_from(member)
+    return form
+
+
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@coordinator_required
+def member(member_id: int):
+    item = _member_or_404(member_id)
+    form = _member_form(item, submitted=request.method == "POST")
+    if form.validate_on_submit():
+        try:
+            team.update_member(item, form.changes(), now=now_utc(), actor=current_user)
+        except (DomainError, ValidationFailed) as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(gettext("Saved."), "success")
+            return redirect(url_for(".member", member_id=item.id))
+    return _page(item, form, LeaveForm(formdata=None))
+
+
+@bp.post("/members/<int:member_id>/leave")
+@coordinator_required
+def member_leave(member_id: int):
+    item = _member_or_404(member_id)
+    leave_form = LeaveForm()
+    if leave_form.validate_on_submit():
+        start, end = leave_form.period()
+        try:
+            result = team.add_leave(item, start, end, leave_form.reason.data or "",
+                                    now=now_utc(), actor=current_user)
+        except (DomainError, ValidationFailed) as exc:
+            db.session.rollback()
+            apply_errors(leave_form, exc)
+        else:
+            db.session.commit()
+            leave_saved(result)
+            return redirect(url_for(".member", member_id=item.id))
+    return _page(item, _member_form(item, submitted=False), leave_form)
+
+
+@bp.post("/members/<int:member_id>/leave/<int:leave_id>/delete")
+@coordinator_required
+def member_delete_leave(member_id: int, leave_id: int):
+    item = _member_or_404(member_id)
+    try:
+        team.member_leave(item, leave_id)
+    except LookupError:
+        abort(404)
+    if not RemoveLeaveForm().validate_on_submit():
+        abort(400)
+    try:
+        team.delete_leave(item, leave_id, now=now_utc(), actor=current_user)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+    else:
+        db.session.commit()
+        flash(gettext("The leave has been deleted."), "success")
+    return redirect(url_for(".member", member_id=item.id))

@@ -1,0 +1,28 @@
+"""What the member's and the coordinator's leave pages share: the delete button, the flashes."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import gettext, ngettext
+from flask_wtf import FlaskForm
+
+from .templating import period_label
+
+
+class RemoveLeaveForm(FlaskForm):
+    """Only a button; the form carries the CSRF token."""
+
+
+def leave_saved(result) -> None:
+    """Flash what adding leave did: the period stored, merges, sessions inside it."""
+    flash(gettext("Leave saved: %(when)s.",
+                  when=period_label(result.leave.start, result.leave.end)), "success")
+    if result.merged:
+        flash(ngettext("It was joined with %(num)d overlapping leave period.",
+                       "It was joined with %(num)d overlapping leave periods.", result.merged),
+              "info")
+    if result.clashes:
+        flash(ngettext("%(num)d session falls in this leave and stays booked: the coordinator "
+                       "must arrange it.",
+                       "%(num)d sessions fall in this leave and stay booked: the coordinator "
+                       "must arrange them.", len(result.clashes)), "error")
