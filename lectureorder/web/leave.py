@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash
 from flask_babel import gettext, ngettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..domain.errors import Conflict
+from ..extensions import db
+from ..services import team
+from ..services.clock import now_utc
 from .templating import period_label
 
 
@@ -26,3 +31,21 @@ def leave_saved(result) -> None:
                        "must arrange it.",
                        "%(num)d sessions fall in this leave and stay booked: the coordinator "
                        "must arrange them.", len(result.clashes)), "error")
+
+
+def delete_leave(member, leave_id: int) -> None:
+    """The delete-leave view body for both pages: 404 for leave not of this member, one commit."""
+    try:
+        team.member_leave(member, leave_id)  # someone else's leave is "not found"
+    except LookupError:
+        abort(404)
+    if not RemoveLeaveForm().validate_on_submit():
+        abort(400)
+    try:
+        team.delete_leave(member, leave_id, now=now_utc(), actor=current_user)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(gettext(exc.reason, **exc.params), "error")
+    else:
+        db.session.commit()
+        flash(gettext("The leave has been deleted."), "success")

@@ -6,14 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...domain.errors import DomainError, ValidationFailed
 from ...extensions import db
 from ...models import Member
 from ...services import team
 from ...services.clock import now_utc
 from ..access import coordinator_required
 from ..forms import LeaveForm, apply_errors
-from ..leave import RemoveLeaveForm, leave_saved
+from ..leave import RemoveLeaveForm, delete_leave, leave_saved
 from . import bp
 from .team_forms import MemberForm
 
@@ -91,18 +91,5 @@ def member_leave(member_id: int):
 @coordinator_required
 def member_delete_leave(member_id: int, leave_id: int):
     item = _member_or_404(member_id)
-    try:
-        team.member_leave(item, leave_id)
-    except LookupError:
-        abort(404)
-    if not RemoveLeaveForm().validate_on_submit():
-        abort(400)
-    try:
-        team.delete_leave(item, leave_id, now=now_utc(), actor=current_user)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
-        db.session.commit()
-        flash(gettext("The leave has been deleted."), "success")
+    delete_leave(item, leave_id)
     return redirect(url_for(".member", member_id=item.id))

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from ...domain.errors import Conflict, DomainError, ValidationFailed
+from ...domain.errors import DomainError, ValidationFailed
 from ...extensions import db
 from ...services import team
 from ...services.clock import now_utc
 from ..access import member_required
 from ..forms import LeaveForm, apply_errors
 from ..leave import RemoveLeaveForm, leave_saved
+from ..leave import delete_leave as remove_leave
 from . import bp
 
 
@@ -43,19 +43,5 @@ def availability():
 @bp.post("/availability/<int:leave_id>/delete")
 @member_required
 def delete_leave(leave_id: int):
-    member = current_user.member
-    try:
-        team.member_leave(member, leave_id)  # someone else's leave is "not found"
-    except LookupError:
-        abort(404)
-    if not RemoveLeaveForm().validate_on_submit():
-        abort(400)
-    try:
-        team.delete_leave(member, leave_id, now=now_utc(), actor=current_user)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
-        db.session.commit()
-        flash(gettext("The leave has been deleted."), "success")
+    remove_leave(current_user.member, leave_id)
     return redirect(url_for(".availability"))

@@ -10,7 +10,6 @@ from ...domain.errors import Conflict, ValidationFailed
 from ...extensions import db
 from ...models import SessionStatus
 from ...services import evidence as evidence_service
-from ...services import fulfilment
 from ...services.clock import now_utc
 from ..access import member_required
 from ..forms import apply_errors
@@ -27,10 +26,9 @@ def uploads(field) -> list:
 @bp.route("/sessions/<int:session_id>/evidence", methods=["GET", "POST"])
 @member_required
 def evidence(session_id: int):
-    try:
-        session = fulfilment.member_session(session_id, current_user.member)
-    except LookupError:
-        abort(404)
+    from .routes import own_session  # routes imports this module at its end
+
+    session = own_session(session_id)
     if session.status != SessionStatus.DELIVERED:
         flash(gettext("Record the delivery first; then photos can be added."), "info")
         return redirect(url_for(".delivery", session_id=session.id))

@@ -46,6 +46,14 @@ def index():
     )
 
 
+def own_session(session_id: int):
+    """A session the current member leads or helps at; anyone else's is "not found"."""
+    try:
+        return fulfilment.member_session(session_id, current_user.member)
+    except LookupError:
+        abort(404)
+
+
 def _own_offer(offer_id: int) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.member_id != current_user.member.id:
@@ -101,10 +109,7 @@ def decline(offer_id: int):
 @bp.route("/sessions/<int:session_id>/delivery", methods=["GET", "POST"])
 @member_required
 def delivery(session_id: int):
-    try:
-        session = fulfilment.member_session(session_id, current_user.member)
-    except LookupError:
-        abort(404)
+    session = own_session(session_id)
     if session.status == SessionStatus.DELIVERED and request.method == "GET":
         return redirect(url_for(".evidence", session_id=session.id))  # photos, sign-ins
     form = DeliveryForm()
