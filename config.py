@@ -40,6 +40,9 @@ class DefaultConfig:
     SLOT_MIN_LEAD_HOURS = 12
     FILM_SEASON_ALL_YEAR = False
 
+    # Rendered calendar pages kept per worker, keyed by the change stamp (0 turns it off).
+    PAGE_CACHE_SIZE = 64
+
     # Outreach station phone shown on confirmation pages (tel: link)
     STATION_PHONE = "0972-8612110"
     STATION_NAME = "平安区公安分局“枫”警宣讲队"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+import flask_babel
 import pytest
 from sqlalchemy import event
 
@@ -44,6 +45,9 @@ def app(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "SLOT_MIN_LEAD_HOURS": 0,
     })
+    # Requests in a test share the fixture's app context, where Flask-Babel caches the locale;
+    # in production each request has its own. Forget it per request, as production does.
+    app.before_request(flask_babel.refresh)
     with app.app_context():
         _db.create_all()
         yield app

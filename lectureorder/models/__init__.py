@@ -9,11 +9,12 @@ from .notification import Notification
 from .order import AuditEvent, Feedback, Offer, Order, order_topic
 from .place import Blackout, HolidayOverride, Market, School, SchoolTerm, Township, Village
 from .setting import FilmSeason
+from .stamp import ChangeStamp, current_stamp
 from .topic import Topic
 from .user import ApiToken, Leave, Member, PoliceType, Role, User, member_topic, vice_principal
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Blackout", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
+    "ApiToken", "AuditEvent", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
     "HolidayOverride",
     "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType",
     "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",

@@ -1,0 +1,67 @@
+"""A change counter for what schedules show, so rendered calendar pages can be reused safely."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, event, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+
+
+class ChangeStamp(db.Model):
+    """One row (id 1); its value goes up after every commit that changed watched data.
+
+    Each web worker keeps its own cache of rendered pages keyed by this value: one cheap read
+    tells every worker whether anything changed, whichever worker (or job) changed it.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def _watched() -> tuple[type, ...]:
+    from . import (
+        Blackout,
+        EquipmentKit,
+        HolidayOverride,
+        LectureSession,
+        Market,
+        Member,
+        Order,
+        School,
+        Topic,
+        Township,
+        Village,
+    )
+
+    return (LectureSession, Order, Member, Market, HolidayOverride, Topic, Township,
+            EquipmentKit, Village, School, Blackout)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _context, _instances) -> None:
+    watched = _watched()
+    if any(isinstance(obj, watched)
+           for group in (session.new, session.dirty, session.deleted) for obj in group):
+        session.info["schedule_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_after_commit(session: Session) -> None:
+    if not session.info.pop("schedule_changed", False):
+        return
+    # A short transaction of its own, after the data is committed: no lock is held across the
+    # request's work (no deadlocks), and a reader can at worst re-render once more than needed.
+    with session.get_bind().begin() as conn:
+        conn.execute(text("UPDATE change_stamp SET value = value + 1 WHERE id = 1"))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session: Session, _previous) -> None:
+    if not session.in_transaction():
+        session.info.pop("schedule_changed", None)
+
+
+def current_stamp() -> int | None:
+    """The counter, or None where the row does not exist (then nothing is cached)."""
+    return db.session.scalar(text("SELECT value FROM change_stamp WHERE id = 1"))
