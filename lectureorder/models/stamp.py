@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import BigInteger, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class ChangeStamp(db.Model):
@@ -52,8 +57,11 @@ def _bump_after_commit(session: Session) -> None:
         return
     # A short transaction of its own, after the data is committed: no lock is held across the
     # request's work (no deadlocks), and a reader can at worst re-render once more than needed.
-    with session.get_bind().begin() as conn:
-        conn.execute(text("UPDATE change_stamp SET value = value + 1 WHERE id = 1"))
+    try:
+        with session.get_bind().begin() as conn:
+            conn.execute(text("UPDATE change_stamp SET value = value + 1 WHERE id = 1"))
+    except SQLAlchemyError:  # the data is committed; a missed bump only delays cached pages
+        log.warning("could not bump change_stamp (is the database upgraded?)", exc_info=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
