@@ -34,9 +34,11 @@ from lectureorder.domain.matching import (  # noqa: E402
     MemberProfile,
     OrderNeed,
     assign_batch,
-    assign_batch_reference,
     rank_candidates,
 )
+from lectureorder.domain.matching.batch import _assign  # noqa: E402
+from lectureorder.domain.matching.solvers import _solve_dense, _solve_sparse  # noqa: E402
+from tests.matching_reference import assign_batch_reference, solve_flow  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOPICS = ("anti_fraud", "two_cards", "traffic_safety", "campus_bullying", "drug_awareness")
@@ -201,7 +203,7 @@ def time_solvers(needs, members, now) -> dict[str, float]:
         return [-1] * n_rows
 
     t0 = time.perf_counter()
-    matching._assign(
+    _assign(
         needs,
         members,
         now,
@@ -212,9 +214,9 @@ def time_solvers(needs, members, now) -> dict[str, float]:
     )
     out = {"prepare_s": time.perf_counter() - t0, "edges": len(captured["args"][2])}
     for name, solver in (
-        ("sparse", matching._solve_sparse),
-        ("dense", matching._solve_dense),
-        ("flow", matching._solve_flow),
+        ("sparse", _solve_sparse),
+        ("dense", _solve_dense),
+        ("flow", solve_flow),
     ):
         t0 = time.perf_counter()
         solver(*captured["args"])

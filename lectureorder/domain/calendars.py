@@ -13,9 +13,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from astral import Observer
-from astral.sun import dusk as _astral_dusk
+from astral import Observer, SunDirection
 from astral.sun import sunset as _astral_sunset
+from astral.sun import time_at_elevation
 from lunar_python import LunarYear, Solar
 
 from lectureorder.domain.errors import N_, DomainError
@@ -190,6 +190,48 @@ def date_label(d: date, lang: str = "zh") -> str:
     )
 
 
+def _local_clock(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise DomainError("time", N_("Times must carry a time zone."))
+    return at.astimezone(TZ)
+
+
+# The short mark a label carries when its day rests on an estimated holiday schedule.
+_PROVISIONAL_MARK = {"zh": "（待定）", "en": " (provisional)"}
+
+
+def slot_label(start: datetime, end: datetime, lang: str = "zh", provisional: bool | None = None) -> str:
+    """The one way a slot is written for people, in local time:
+    "农历十月三十（12月8日 周二）09:30–11:30" / "Tue 8 Dec (lunar 10/30) 09:30–11:30".
+
+    A provisional slot (its year's holiday arrangement is not published, see ``is_provisional``,
+    which decides when ``provisional`` is None) ends in "（待定）" / " (provisional)".
+    """
+    a, b = _local_clock(start), _local_clock(end)
+    day = date_label(a.date(), lang)
+    times = f"{a:%H:%M}–{b:%H:%M}"
+    # The Chinese date ends in a full-width bracket, which needs no space after it.
+    text = f"{day}{times}" if day.endswith("）") else f"{day} {times}"
+    if provisional is None:
+        provisional = is_provisional(a.date())
+    if provisional:
+        text += _PROVISIONAL_MARK["zh" if _is_zh(lang) else "en"]
+    return text
+
+
+def period_label(start: datetime, end: datetime, lang: str = "zh") -> str:
+    """A leave-like period [start, end) in local time; whole days show as days only."""
+    a, b = _local_clock(start), _local_clock(end)
+    if a.hour == a.minute == 0 and b.hour == b.minute == 0:
+        last = (b - _ONE_DAY).date()
+        if last == a.date():
+            return date_label(a.date(), lang)
+        return f"{date_label(a.date(), lang)} – {date_label(last, lang)}"
+    if a.date() == b.date():
+        return slot_label(a, b, lang, provisional=False)
+    return f"{date_label(a.date(), lang)} {a:%H:%M} – {date_label(b.date(), lang)} {b:%H:%M}"
+
+
 # --- Market cycles -----------------------------------------------------------------------------
 
 _CALENDARS = ("lunar", "solar", "weekday")
@@ -293,6 +335,19 @@ class MarketRule:
         if self.digits:
             return {"calendar": self.calendar, "digits": sorted(self.digits)}
         return {"calendar": self.calendar, "days": sorted(self.days)}
+
+    def policy_to_contract(self) -> dict:
+        """The rest of the rule as the public API shows it beside the cycle: what a missing day
+        30 does, the entered pauses (first and last day included) and the Spring Festival pause.
+        """
+        sfp = self.spring_festival_pause
+        return {
+            "missing_30": self.missing_30,
+            "pauses": [{"first": a.isoformat(), "last": b.isoformat()} for a, b in self.pauses],
+            "spring_festival_pause": None
+            if sfp is None
+            else {"days_before": sfp[0], "days_after": sfp[1]},
+        }
 
     @classmethod
     def from_contract(cls, data: object, **policy: object) -> MarketRule:
@@ -449,21 +504,39 @@ class DayStatus:
     """Whether a day is a working day.
 
     ``holiday_name`` names the holiday the day belongs to, like chinesecalendar: a rest day of it,
-    or, with ``working`` true, a make-up working day for it. ``confirmed`` is false when the
-    official arrangement for the year is not published yet (放假安排未公布) and the answer is
-    computed from the statutory holidays alone.
+    or, with ``working`` true, a make-up working day for it. ``confirmed`` is false when the answer
+    for this day is a guess (no admin entry and no published arrangement). ``provisional`` is true
+    for every day of a year whose official arrangement is not in the calendar library yet
+    (放假安排未公布): even a day an admin entered stays provisional, because the rest of its year is
+    still estimated from the statutory holidays and the customary breaks.
     """
 
     working: bool
     holiday_name: str | None
     confirmed: bool
+    provisional: bool = False
+
+
+@cache
+def schedule_published(year: int) -> bool:
+    """Whether the calendar library knows the official arrangement (调休) for ``year``."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def is_provisional(d: date) -> bool:
+    """Whether plans on day ``d`` rest on an estimated holiday schedule (放假安排未公布)."""
+    return not schedule_published(d.year)
 
 
 def statutory_holidays(year: int) -> Mapping[date, str]:
     """The rest days fixed by law (2025 revision), before any 调休 arrangement.
 
-    Only used for years chinesecalendar has no data for; bridging days and make-up working
-    days are announced each year and cannot be computed.
+    Bridging days and make-up working days are announced each year and cannot be computed; see
+    ``estimated_days_off`` for what the app assumes for a year not published yet.
     """
     return MappingProxyType(_statutory_holidays(year))
 
@@ -491,6 +564,37 @@ def _statutory_holidays(year: int) -> dict[date, str]:
     return out
 
 
+def customary_breaks(year: int) -> Mapping[date, str]:
+    """The long breaks every recent arrangement has had, beyond the statutory days.
+
+    National Day week 1–7 October (a 7-day break every year since 1999), Labour Day 1–5 May
+    (5 days every year since 2020) and Spring Festival from 除夕 to 初六; the weekends and
+    make-up working days the State Council trades for them are not guessed.
+    """
+    return MappingProxyType(_customary_breaks(year))
+
+
+@lru_cache(maxsize=64)
+def _customary_breaks(year: int) -> dict[date, str]:
+    _check_year(date(year, 1, 1))
+    out = {date(year, 10, day): NATIONAL_DAY for day in range(1, 8)}
+    out |= {date(year, 5, day): LABOUR_DAY for day in range(1, 6)}
+    new_year = _lunar_new_year(year)
+    out |= {new_year + timedelta(days=offset): SPRING_FESTIVAL for offset in range(-1, 6)}
+    return out
+
+
+def estimated_days_off(year: int) -> Mapping[date, str]:
+    """The days off assumed for a year not published yet: statutory days and customary breaks."""
+    return MappingProxyType(_estimated_days_off(year))
+
+
+@lru_cache(maxsize=64)
+def _estimated_days_off(year: int) -> dict[date, str]:
+    # A statutory day keeps its own name (Mid-autumn can fall in the National Day week).
+    return _customary_breaks(year) | _statutory_holidays(year)
+
+
 def _qingming(year: int) -> date:
     try:
         solar = Solar.fromYmd(year, 4, 20).getLunar().getJieQiTable()["清明"]
@@ -502,22 +606,22 @@ def _qingming(year: int) -> date:
 
 
 def day_status(d: date, overrides: Iterable[HolidayOverride] = ()) -> DayStatus:
-    """Working day or not: admin overrides, else chinesecalendar, else the statutory holidays."""
+    """Working day or not: admin overrides, else chinesecalendar, else the estimated days off."""
+    _check_year(d)
+    provisional = not schedule_published(d.year)
     override = None
     for o in overrides:
         if o.day == d:
             override = o  # the last entry wins, as the newest announcement would
     if override is not None:
-        return DayStatus(override.working, override.name or None, confirmed=True)
-    try:
-        working = chinese_calendar.is_workday(d)
-        _, name = chinese_calendar.get_holiday_detail(d)
-    except NotImplementedError:
+        return DayStatus(override.working, override.name or None, True, provisional)
+    if provisional:
         # Next year's arrangement is published around late November; until then we guess.
-        _check_year(d)
-        name = statutory_holidays(d.year).get(d)
+        name = estimated_days_off(d.year).get(d)
         working = name is None and d.isoweekday() <= 5
-        return DayStatus(working, name, confirmed=False)
+        return DayStatus(working, name, confirmed=False, provisional=True)
+    working = chinese_calendar.is_workday(d)
+    _, name = chinese_calendar.get_holiday_detail(d)
     return DayStatus(working, _LIBRARY_NAMES.get(name, name) if name else None, confirmed=True)
 
 
@@ -590,15 +694,30 @@ def sunset_at(d: date, lat: float, lon: float) -> datetime:
     return _sun_event(_astral_sunset, d, lat, lon)
 
 
+# Civil twilight ends when the sun's centre is 6° below the horizon, geometrically: the
+# definition has no refraction term. astral's dusk() adds refraction (about 0.05° at -6°), which
+# put dusk 17–22 s late here and moved about 6% of screenings to the next 5-minute mark.
+CIVIL_DEPRESSION = 6.0
+
+
+def _geometric_dusk(observer: Observer, day: date, tzinfo: ZoneInfo) -> datetime:
+    return time_at_elevation(
+        observer, -CIVIL_DEPRESSION, day, SunDirection.SETTING, tzinfo=tzinfo,
+        with_refraction=False,
+    )
+
+
 def dusk_at(d: date, lat: float, lon: float) -> datetime:
-    """Local end of civil twilight (sun 6° below the horizon)."""
-    return _sun_event(_astral_dusk, d, lat, lon)
+    """Local end of civil twilight: the sun's centre 6° below the horizon, without refraction."""
+    return _sun_event(_geometric_dusk, d, lat, lon)
 
 
 _FILM_AFTER_DUSK = timedelta(minutes=15)
 _ROUND_TO = 300  # seconds
 
 
+# Pure in its arguments, and asked for the same evenings by every proposal of a batch.
+@lru_cache(maxsize=8192)
 def film_earliest_start(d: date, lat: float, lon: float) -> datetime:
     """Civil dusk + 15 minutes, rounded up to 5 minutes: dark enough for a projector."""
     at = dusk_at(d, lat, lon) + _FILM_AFTER_DUSK

@@ -15,11 +15,12 @@ from lectureorder.domain.calendars import (
     MarketRule,
     Term,
     blocked,
-    date_label,
     default_terms,
     film_earliest_start,
     is_market_day,
+    is_provisional,
     is_school_day,
+    slot_label,
 )
 from lectureorder.domain.errors import N_, DomainError
 
@@ -76,7 +77,9 @@ class Slot:
     """A candidate time for a session, half-open [start, end), in local time.
 
     ``label`` defaults to the Chinese label; ``notes`` are untranslated (N_) reminders for the
-    people running it; ``kit_ids`` are the film kits free for the whole slot.
+    people running it; ``kit_ids`` are the film kits free for the whole slot. ``provisional``
+    marks a slot in a year whose official holiday arrangement is not published yet: the days
+    off it was planned around are estimated (放假安排未公布).
     """
 
     start: datetime
@@ -84,6 +87,7 @@ class Slot:
     label: str = ""
     notes: tuple[str, ...] = ()
     kit_ids: tuple[int, ...] = ()
+    provisional: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _aware(self.start, "start"))
@@ -94,10 +98,7 @@ class Slot:
             object.__setattr__(self, "label", self.label_for("zh"))
 
     def label_for(self, lang: str = "zh") -> str:
-        times = f"{self.start:%H:%M}–{self.end:%H:%M}"
-        day = date_label(self.start.date(), lang)
-        # The Chinese label ends in a full-width bracket, which needs no space after it.
-        return f"{day}{times}" if day.endswith("）") else f"{day} {times}"
+        return slot_label(self.start, self.end, lang, provisional=self.provisional)
 
     def overlaps(self, other: Slot) -> bool:
         return self.start < other.end and other.start < self.end
@@ -243,11 +244,14 @@ class FormatRule:
         slots: list[Slot] = []
         d = max(earliest, not_before.date())
         while d <= latest and len(slots) < settings.max_slots:
+            # Every slot of a year without a published arrangement rests on estimated days off.
+            provisional = is_provisional(d)
             day_slots = []
             for c in self.candidates(place, d, settings):
                 if c.start < not_before or blocked(c.start, c.end, place.blackouts):
                     continue
-                day_slots.append(Slot(c.start, c.end, notes=c.notes, kit_ids=c.kit_ids))
+                day_slots.append(Slot(c.start, c.end, notes=c.notes, kit_ids=c.kit_ids,
+                                      provisional=provisional))
             slots.extend(sorted(day_slots, key=lambda s: (s.start, s.end)))
             d += timedelta(days=1)
         return slots[: settings.max_slots]

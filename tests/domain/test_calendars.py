@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
@@ -19,10 +20,12 @@ from lectureorder.domain.calendars import (
     MarketRule,
     Term,
     blocked,
+    customary_breaks,
     date_label,
     day_status,
     default_terms,
     dusk_at,
+    estimated_days_off,
     film_earliest_start,
     is_market_day,
     is_school_day,
@@ -450,7 +453,7 @@ def test_describe(rule, zh, en):
     ],
 )
 def test_2026_from_chinesecalendar(day, working, name):
-    assert day_status(day) == DayStatus(working, name, confirmed=True)
+    assert day_status(day) == DayStatus(working, name, confirmed=True, provisional=False)
     assert is_working_day(day) is working
 
 
@@ -460,22 +463,37 @@ def test_2026_from_chinesecalendar(day, working, name):
         (D(2027, 1, 1), False, "New Year's Day"),
         (D(2027, 1, 2), False, None),  # Saturday
         (D(2027, 1, 4), True, None),
+        (D(2027, 2, 4), True, None),  # the day before 除夕
         (D(2027, 2, 5), False, "Spring Festival"),  # 除夕
         (D(2027, 2, 6), False, "Spring Festival"),  # 正月初一
-        (D(2027, 2, 8), False, "Spring Festival"),  # 初三
-        (D(2027, 2, 9), True, None),  # 初四: law gives four days only
+        (D(2027, 2, 8), False, "Spring Festival"),  # 初三: the last statutory day
+        (D(2027, 2, 9), False, "Spring Festival"),  # 初四: customary
+        (D(2027, 2, 11), False, "Spring Festival"),  # 初六: customary
+        (D(2027, 2, 12), True, None),  # 初七, a Friday
         (D(2027, 4, 5), False, "Tomb-sweeping Day"),
-        (D(2027, 5, 3), True, None),
+        (D(2027, 4, 30), True, None),
+        (D(2027, 5, 2), False, "Labour Day"),  # statutory
+        (D(2027, 5, 3), False, "Labour Day"),  # customary, a Monday
+        (D(2027, 5, 4), False, "Labour Day"),
+        (D(2027, 5, 5), False, "Labour Day"),
+        (D(2027, 5, 6), True, None),
         (D(2027, 6, 9), False, "Dragon Boat Festival"),
         (D(2027, 9, 15), False, "Mid-autumn Festival"),
+        (D(2027, 9, 30), True, None),
         (D(2027, 10, 1), False, "National Day"),
-        (D(2027, 10, 4), True, None),
+        (D(2027, 10, 4), False, "National Day"),  # customary, a Monday
+        (D(2027, 10, 5), False, "National Day"),
+        (D(2027, 10, 7), False, "National Day"),
+        (D(2027, 10, 8), True, None),  # Friday after the week
         (D(2030, 2, 5), False, "Spring Festival"),  # 初三, a Tuesday
-        (D(2030, 2, 6), True, None),
+        (D(2030, 2, 8), False, "Spring Festival"),  # 初六
+        (D(2030, 2, 11), True, None),
+        (D(2030, 9, 12), False, "Mid-autumn Festival"),
     ],
 )
-def test_unpublished_years_fall_back_to_the_law(day, working, name):
-    assert day_status(day) == DayStatus(working, name, confirmed=False)
+def test_unpublished_years_keep_the_law_and_the_customary_breaks(day, working, name):
+    assert day_status(day) == DayStatus(working, name, confirmed=False, provisional=True)
+    assert is_working_day(day) is working
 
 
 @pytest.mark.parametrize("year", [2025, 2026])
@@ -492,33 +510,100 @@ def test_qingming_from_lunar_python_matches_chinesecalendar(year):
     assert chinese_calendar.get_holiday_detail(qingming) == (True, "Tomb-sweeping Day")
 
 
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_estimate_would_have_been_right_in_published_years(year):
+    # Under the 2025 law every estimated day off really was off, each under its own holiday.
+    days_off = estimated_days_off(year)
+    # 13 statutory days, 3 more at Spring Festival and Labour Day, 4 in the National Day week,
+    # less Mid-autumn when it falls in that week (6 October 2025).
+    assert len(days_off) == {2025: 22, 2026: 23}[year]
+    assert set(statutory_holidays(year)) <= set(days_off)
+    assert [d for d in days_off if chinese_calendar.is_workday(d)] == []
+    assert {d: n for d, n in days_off.items()
+            if chinese_calendar.get_holiday_detail(d)[1] != n} == {}
+
+
+@pytest.mark.parametrize(
+    "year, first, last",
+    [
+        (2027, D(2027, 2, 5), D(2027, 2, 11)),
+        (2028, D(2028, 1, 25), D(2028, 1, 31)),
+        (2030, D(2030, 2, 2), D(2030, 2, 8)),
+    ],
+)
+def test_customary_breaks(year, first, last):
+    breaks = customary_breaks(year)
+    spring = sorted(d for d, n in breaks.items() if n == "Spring Festival")
+    assert (spring[0], spring[-1], len(spring)) == (first, last, 7)
+    new_year = lunar_of(first + timedelta(days=1))
+    assert (new_year.month, new_year.day, new_year.leap) == (1, 1, False)
+    assert sorted(d for d, n in breaks.items() if n == "Labour Day") == _span(
+        D(year, 5, 1), D(year, 5, 5))
+    assert sorted(d for d, n in breaks.items() if n == "National Day") == _span(
+        D(year, 10, 1), D(year, 10, 7))
+
+
+@pytest.mark.parametrize(
+    "day, provisional",
+    [
+        (D(2026, 1, 1), False),
+        (D(2026, 10, 5), False),
+        (D(2026, 12, 31), False),
+        (D(2027, 1, 1), True),
+        (D(2027, 3, 10), True),  # an ordinary Wednesday is provisional too
+        (D(2027, 10, 5), True),
+        (D(2003, 5, 1), True),  # before the library's data
+    ],
+)
+def test_every_day_of_an_unpublished_year_is_provisional(day, provisional):
+    assert day_status(day).provisional is provisional
+    assert calendars.is_provisional(day) is provisional
+    assert calendars.schedule_published(day.year) is not provisional
+
+
 @pytest.mark.parametrize(
     "day, override, expected",
     [
         (
-            D(2027, 2, 9),
-            HolidayOverride(D(2027, 2, 9), working=False, name="春节"),
-            DayStatus(False, "春节", confirmed=True),
+            D(2027, 2, 12),
+            HolidayOverride(D(2027, 2, 12), working=False, name="春节"),
+            DayStatus(False, "春节", confirmed=True, provisional=True),
         ),
         (
             D(2027, 2, 20),
             HolidayOverride(D(2027, 2, 20), working=True, name="春节调休"),
-            DayStatus(True, "春节调休", confirmed=True),
+            DayStatus(True, "春节调休", confirmed=True, provisional=True),
+        ),
+        (  # the announced arrangement makes a customary break day a working day
+            D(2027, 10, 5),
+            HolidayOverride(D(2027, 10, 5), working=True, name="国庆调休"),
+            DayStatus(True, "国庆调休", confirmed=True, provisional=True),
+        ),
+        (
+            D(2027, 5, 4),
+            HolidayOverride(D(2027, 5, 4), working=True),
+            DayStatus(True, None, confirmed=True, provisional=True),
+        ),
+        (
+            D(2027, 2, 9),  # 初四, customary
+            HolidayOverride(D(2027, 2, 9), working=True, name="春节调休"),
+            DayStatus(True, "春节调休", confirmed=True, provisional=True),
         ),
         (
             D(2026, 2, 16),
             HolidayOverride(D(2026, 2, 16), working=True),
-            DayStatus(True, None, confirmed=True),
+            DayStatus(True, None, confirmed=True, provisional=False),
         ),
         (
             D(2027, 2, 10),  # an override for another day changes nothing
-            HolidayOverride(D(2027, 2, 9), working=False, name="春节"),
-            DayStatus(True, None, confirmed=False),
+            HolidayOverride(D(2027, 2, 9), working=True, name="春节调休"),
+            DayStatus(False, "Spring Festival", confirmed=False, provisional=True),
         ),
     ],
 )
 def test_overrides_win(day, override, expected):
     assert day_status(day, (override,)) == expected
+    assert is_working_day(day, (override,)) is expected.working
 
 
 def test_last_override_wins():
@@ -605,7 +690,7 @@ def test_days_where_astral_sun_fails_still_have_a_dusk(day):
     assert time(18, 45) < sunset_at(day, *DISTRICT).time() < time(18, 55)
 
 
-@pytest.mark.parametrize("which", ["_astral_dusk", "_astral_sunset"])
+@pytest.mark.parametrize("which", ["_geometric_dusk", "_astral_sunset"])
 def test_astral_failure_falls_back_to_the_neighbouring_day(monkeypatch, which):
     real = getattr(calendars, which)
     broken_day = D(2026, 5, 10)
@@ -616,7 +701,7 @@ def test_astral_failure_falls_back_to_the_neighbouring_day(monkeypatch, which):
         return real(observer, day, tzinfo=tzinfo)
 
     monkeypatch.setattr(calendars, which, flaky)
-    get = dusk_at if which == "_astral_dusk" else sunset_at
+    get = dusk_at if which == "_geometric_dusk" else sunset_at
     got = get(broken_day, *DISTRICT)
     neighbour = real(calendars.Observer(*DISTRICT), broken_day - timedelta(days=1), tzinfo=TZ)
     assert got == datetime.combine(broken_day, neighbour.time(), TZ)
@@ -656,6 +741,99 @@ def test_film_start_is_dusk_plus_15_rounded_up_to_5_minutes():
         assert start.tzinfo is TZ
         assert start.minute % 5 == 0 and start.second == 0 and start.microsecond == 0
         assert earliest <= start < earliest + timedelta(minutes=5)
+
+
+# An independent ephemeris for civil dusk: the Astronomical Almanac's low-precision solar
+# coordinates (about 0.01°, a few seconds of dusk here) with the hour angle taken from sidereal
+# time, where astral works from NOAA's equation of time; then bisection on the geometric altitude
+# of the sun's centre, no refraction. A different method, so an error in either one shows.
+_J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
+
+
+def _sun_altitude(at: datetime, lat: float, lon: float) -> float:
+    n = (at - _J2000) / timedelta(days=1)
+    mean_long = math.radians((280.460 + 0.9856474 * n) % 360)
+    anomaly = math.radians((357.528 + 0.9856003 * n) % 360)
+    ecl_long = mean_long + math.radians(1.915 * math.sin(anomaly) + 0.020 * math.sin(2 * anomaly))
+    obliquity = math.radians(23.439 - 0.0000004 * n)
+    ra = math.atan2(math.cos(obliquity) * math.sin(ecl_long), math.cos(ecl_long))
+    dec = math.asin(math.sin(obliquity) * math.sin(ecl_long))
+    sidereal = math.radians((280.46061837 + 360.98564736629 * n + lon) % 360)
+    phi = math.radians(lat)
+    return math.degrees(math.asin(
+        math.sin(phi) * math.sin(dec) + math.cos(phi) * math.cos(dec) * math.cos(sidereal - ra)
+    ))
+
+
+def _reference_dusk(d: date, lat: float = DISTRICT[0], lon: float = DISTRICT[1]) -> datetime:
+    lo = datetime.combine(d, time(17), TZ)  # sun above -6°, at every date here
+    hi = datetime.combine(d, time(23), TZ)  # sun below -6°
+    while hi - lo > timedelta(milliseconds=10):
+        mid = lo + (hi - lo) / 2
+        lo, hi = (mid, hi) if _sun_altitude(mid, lat, lon) > -6.0 else (lo, mid)
+    return lo
+
+
+def _next_five_minutes(at: datetime) -> datetime:
+    midnight = datetime.combine(at.date(), time(0), TZ)
+    return midnight + timedelta(minutes=5) * math.ceil((at - midnight) / timedelta(minutes=5))
+
+
+# End of civil twilight at 36.50N 102.11E from PyEphem 4.2.1 (VSOP87; Sun's centre at -6°, air
+# pressure 0, so no refraction), to the second: a third method, fixed here.
+EPHEM_DUSK = [
+    (D(2025, 2, 15), "19:18:31"), (D(2026, 1, 1), "18:35:20"), (D(2026, 1, 15), "18:47:22"),
+    (D(2026, 1, 29), "19:01:15"), (D(2026, 2, 12), "19:15:19"), (D(2026, 2, 16), "19:19:16"),
+    (D(2026, 2, 26), "19:28:50"), (D(2026, 3, 12), "19:41:36"), (D(2026, 3, 20), "19:48:43"),
+    (D(2026, 3, 26), "19:54:02"), (D(2026, 4, 9), "20:06:31"), (D(2026, 4, 23), "20:19:28"),
+    (D(2026, 5, 7), "20:32:39"), (D(2026, 5, 21), "20:45:22"), (D(2026, 6, 4), "20:56:01"),
+    (D(2026, 6, 18), "21:02:47"), (D(2026, 6, 21), "21:03:34"), (D(2026, 7, 2), "21:04:01"),
+    (D(2026, 7, 16), "20:59:03"), (D(2026, 7, 30), "20:48:13"), (D(2026, 8, 13), "20:32:40"),
+    (D(2026, 8, 27), "20:13:47"), (D(2026, 9, 10), "19:53:01"), (D(2026, 9, 23), "19:33:15"),
+    (D(2026, 9, 24), "19:31:44"), (D(2026, 10, 8), "19:11:17"), (D(2026, 10, 22), "18:53:00"),
+    (D(2026, 11, 5), "18:38:15"), (D(2026, 11, 19), "18:28:22"), (D(2026, 12, 3), "18:24:21"),
+    (D(2026, 12, 17), "18:26:36"), (D(2026, 12, 21), "18:28:19"), (D(2026, 12, 31), "18:34:24"),
+]
+# Seconds: both ephemerides are good to a few seconds of dusk; refraction adds 17–22 s.
+DUSK_TOLERANCE = timedelta(seconds=6)
+
+
+@pytest.mark.parametrize("day, expected", EPHEM_DUSK, ids=[str(d) for d, _ in EPHEM_DUSK])
+def test_dusk_agrees_with_pyephem(day, expected):
+    reference = datetime.combine(day, time.fromisoformat(expected), TZ)
+    assert abs(dusk_at(day, *DISTRICT) - reference) <= DUSK_TOLERANCE
+    assert abs(_reference_dusk(day) - reference) <= DUSK_TOLERANCE  # the in-test ephemeris too
+    start = reference + timedelta(minutes=15)
+    if abs(start - _next_five_minutes(start)) > DUSK_TOLERANCE and abs(
+        start - _next_five_minutes(start) + timedelta(minutes=5)
+    ) > DUSK_TOLERANCE:
+        assert film_earliest_start(day, *DISTRICT) == _next_five_minutes(start)
+
+
+@pytest.mark.parametrize("year", [2026, 2027])
+def test_a_year_of_dusk_against_an_independent_ephemeris(year):
+    days = _span(D(year, 1, 1), D(year, 12, 31))
+    near_a_mark = 0
+    for d in days:
+        reference = _reference_dusk(d)
+        assert abs(dusk_at(d, *DISTRICT) - reference) <= DUSK_TOLERANCE, d
+        start = reference + timedelta(minutes=15)
+        rounded = _next_five_minutes(start)
+        if min(rounded - start, start - rounded + timedelta(minutes=5)) <= DUSK_TOLERANCE:
+            near_a_mark += 1  # within the ephemerides' error of a 5-minute mark: either is right
+            continue
+        assert film_earliest_start(d, *DISTRICT) == rounded, d
+    # Only those few days (about 4% of a year) escape the exact check.
+    assert near_a_mark <= len(days) // 20
+
+
+def test_dusk_has_no_refraction_term():
+    # With refraction (astral's dusk()), the sun's apparent centre reaches -6° some 17–22 s later.
+    from astral.sun import dusk as refracted_dusk
+
+    for d in _span(D(2026, 1, 1), D(2026, 12, 31))[::30]:
+        lag = refracted_dusk(calendars.Observer(*DISTRICT), d, tzinfo=TZ) - dusk_at(d, *DISTRICT)
+        assert timedelta(seconds=15) < lag < timedelta(seconds=25), d
 
 
 # --- Blackouts ---------------------------------------------------------------------------------

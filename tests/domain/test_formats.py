@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +19,8 @@ from lectureorder.domain.calendars import (
     film_earliest_start,
     is_market_day,
     market_days,
+    period_label,
+    slot_label,
 )
 from lectureorder.domain.errors import DomainError
 from lectureorder.domain.formats import (
@@ -518,6 +520,78 @@ def test_school_talks_skip_an_unconfirmed_2027_holiday():
     assert D(2027, 4, 6) in days
 
 
+@pytest.mark.parametrize(
+    "day, school",
+    [
+        (D(2027, 10, 5), False),  # National Day week, customary
+        (D(2027, 10, 8), True),
+        (D(2027, 5, 4), False),  # Labour Day, customary
+        (D(2027, 5, 6), True),
+        (D(2027, 9, 15), False),  # Mid-autumn by law
+    ],
+)
+def test_school_talks_skip_the_customary_2027_breaks(day, school):
+    slots = propose_slots(Format.SCHOOL_TALK, SCHOOL, day, day, _at(2027, 3, 1), MANY)
+    assert bool(slots) is school
+    assert all(s.provisional for s in slots)
+
+
+def test_school_talks_skip_the_2027_spring_festival_days():
+    # A school whose own spring term starts right after the festival (除夕 5 Feb to 初六 11 Feb).
+    place = PlaceContext("school", terms=(Term(D(2027, 2, 1), D(2027, 7, 2)),))
+    slots = propose_slots(
+        Format.SCHOOL_TALK, place, D(2027, 2, 1), D(2027, 2, 16), _at(2027, 1, 20), MANY
+    )
+    assert sorted({s.start.date() for s in slots}) == [
+        D(2027, 2, 1), D(2027, 2, 2), D(2027, 2, 3), D(2027, 2, 4),
+        D(2027, 2, 12), D(2027, 2, 15), D(2027, 2, 16),
+    ]
+
+
+def test_an_entered_override_beats_the_customary_break():
+    place = PlaceContext(
+        "school", holiday_overrides=(HolidayOverride(D(2027, 10, 9), working=True, name="调休"),
+                                     HolidayOverride(D(2027, 10, 5), working=True, name="调休"))
+    )
+    slots = propose_slots(
+        Format.SCHOOL_TALK, place, D(2027, 10, 1), D(2027, 10, 10), _at(2027, 9, 1), MANY
+    )
+    assert sorted({s.start.date() for s in slots}) == [
+        D(2027, 10, 5), D(2027, 10, 8), D(2027, 10, 9),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fmt, earliest, latest, now, provisional",
+    [
+        (Format.FIELD_CLASS, D(2026, 12, 28), D(2026, 12, 31), _at(2026, 12, 1), False),
+        (Format.FIELD_CLASS, D(2027, 1, 4), D(2027, 1, 8), _at(2026, 12, 1), True),
+        (Format.SCHOOL_TALK, D(2026, 12, 7), D(2026, 12, 11), _at(2026, 12, 1), False),
+        (Format.SCHOOL_TALK, D(2027, 3, 1), D(2027, 3, 5), _at(2026, 12, 1), True),
+        (Format.MARKET_TALK, D(2026, 12, 2), D(2026, 12, 31), _at(2026, 12, 1), False),
+        (Format.MARKET_TALK, D(2027, 3, 1), D(2027, 3, 31), _at(2026, 12, 1), True),
+        (Format.MOBILE_FILM, D(2026, 6, 1), D(2026, 6, 5), _at(2026, 5, 1), False),
+        (Format.MOBILE_FILM, D(2027, 6, 1), D(2027, 6, 5), _at(2027, 5, 1), True),
+    ],
+)
+def test_slots_in_an_unpublished_year_are_provisional(fmt, earliest, latest, now, provisional):
+    slots = propose_slots(fmt, PLACES[fmt], earliest, latest, now, MANY)
+    assert slots
+    assert {s.provisional for s in slots} == {provisional}
+    assert all(s.label.endswith("（待定）") is provisional for s in slots)
+    assert all(s.label_for("en").endswith(" (provisional)") is provisional for s in slots)
+
+
+def test_a_window_across_new_year_marks_only_the_unpublished_days():
+    slots = propose_slots(
+        Format.FIELD_CLASS, VILLAGE, D(2026, 12, 30), D(2027, 1, 2), _at(2026, 12, 1), MANY
+    )
+    assert [(s.start.date(), s.provisional) for s in slots[::2]] == [
+        (D(2026, 12, 30), False), (D(2026, 12, 31), False),
+        (D(2027, 1, 1), True), (D(2027, 1, 2), True),
+    ]
+
+
 # --- Slots -------------------------------------------------------------------------------------
 
 
@@ -544,6 +618,69 @@ def test_slot_labels():
     assert slot.label == "农历十月三十（12月8日 周二）09:30–11:30"
     assert slot.label_for("zh") == slot.label
     assert slot.label_for("en") == "Tue 8 Dec (lunar 10/30) 09:30–11:30"
+    assert slot.label_for("zh") == slot_label(slot.start, slot.end)
+
+
+def test_a_provisional_slot_says_so():
+    slot = Slot(_at(2027, 3, 2, 10, 10), _at(2027, 3, 2, 10, 55), provisional=True)
+    assert slot.label == "农历正月廿五（3月2日 周二）10:10–10:55（待定）"
+    assert slot.label_for("en") == "Tue 2 Mar (lunar 1/25) 10:10–10:55 (provisional)"
+    assert not Slot(_at(2027, 3, 2, 10, 10), _at(2027, 3, 2, 10, 55)).provisional  # default
+
+
+@pytest.mark.parametrize(
+    "start, end, lang, provisional, label",
+    [
+        (_at(2026, 12, 8, 9, 30), _at(2026, 12, 8, 11, 30), "zh", None,
+         "农历十月三十（12月8日 周二）09:30–11:30"),
+        (_at(2026, 12, 8, 9, 30), _at(2026, 12, 8, 11, 30), "zh_Hans_CN", None,
+         "农历十月三十（12月8日 周二）09:30–11:30"),
+        (_at(2026, 12, 8, 9, 30), _at(2026, 12, 8, 11, 30), "en", None,
+         "Tue 8 Dec (lunar 10/30) 09:30–11:30"),
+        # UTC in, Beijing time out (01:30Z is 09:30 local)
+        (datetime(2026, 12, 8, 1, 30, tzinfo=UTC), datetime(2026, 12, 8, 3, 30, tzinfo=UTC), "zh",
+         None, "农历十月三十（12月8日 周二）09:30–11:30"),
+        # a UTC evening that is already the next Beijing day
+        (datetime(2026, 12, 7, 23, 0, tzinfo=UTC), datetime(2026, 12, 8, 0, 30, tzinfo=UTC), "en",
+         None, "Tue 8 Dec (lunar 10/30) 07:00–08:30"),
+        (_at(2027, 1, 4, 9, 30), _at(2027, 1, 4, 11), "zh", None,
+         "农历冬月廿七（1月4日 周一）09:30–11:00（待定）"),
+        (_at(2027, 1, 4, 9, 30), _at(2027, 1, 4, 11), "en", None,
+         "Mon 4 Jan (lunar 11/27) 09:30–11:00 (provisional)"),
+        (_at(2027, 1, 4, 9, 30), _at(2027, 1, 4, 11), "zh", False,
+         "农历冬月廿七（1月4日 周一）09:30–11:00"),
+        (_at(2026, 6, 1, 20, 40), _at(2026, 6, 1, 22, 30), "en", True,
+         "Mon 1 Jun (lunar 4/16) 20:40–22:30 (provisional)"),
+        (_at(2025, 7, 30, 15), _at(2025, 7, 30, 15, 45), "zh", None,
+         "农历闰六月初六（7月30日 周三）15:00–15:45"),
+        (_at(2025, 7, 30, 15), _at(2025, 7, 30, 15, 45), "en", None,
+         "Wed 30 Jul (lunar leap 6/6) 15:00–15:45"),
+    ],
+)
+def test_the_one_slot_label_formatter(start, end, lang, provisional, label):
+    assert slot_label(start, end, lang, provisional) == label
+
+
+@pytest.mark.parametrize(
+    "start, end, lang, label",
+    [
+        (_at(2026, 12, 8), _at(2026, 12, 9), "zh", "农历十月三十（12月8日 周二）"),
+        (_at(2026, 12, 8), _at(2026, 12, 11), "en",
+         "Tue 8 Dec (lunar 10/30) – Thu 10 Dec (lunar 11/2)"),
+        (_at(2026, 12, 8, 9), _at(2026, 12, 8, 12), "zh", "农历十月三十（12月8日 周二）09:00–12:00"),
+        # leave is not a slot: never marked provisional, even in 2027
+        (_at(2027, 1, 4, 9), _at(2027, 1, 4, 12), "en", "Mon 4 Jan (lunar 11/27) 09:00–12:00"),
+        (_at(2026, 12, 8, 14), _at(2026, 12, 9, 10), "en",
+         "Tue 8 Dec (lunar 10/30) 14:00 – Wed 9 Dec (lunar 11/1) 10:00"),
+    ],
+)
+def test_period_labels(start, end, lang, label):
+    assert period_label(start, end, lang) == label
+
+
+def test_labels_want_aware_times():
+    with pytest.raises(DomainError):
+        slot_label(datetime(2026, 12, 8, 9), datetime(2026, 12, 8, 10))
 
 
 def test_slot_is_kept_in_local_time():

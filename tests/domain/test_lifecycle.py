@@ -53,3 +53,45 @@ def test_unknown_names_are_refused_not_crashing():
         next_status("lost", "offer")
     with pytest.raises(InvalidTransition):
         next_status("submitted", "teleport")
+
+
+# --- offers and lecture sessions --------------------------------------------------------------
+
+from lectureorder.domain.lifecycle import OFFER, SESSION  # noqa: E402
+from lectureorder.domain.lifecycle import OfferAction as OA  # noqa: E402
+from lectureorder.domain.lifecycle import OfferStatus as OS  # noqa: E402
+from lectureorder.domain.lifecycle import SessionAction as SA  # noqa: E402
+from lectureorder.domain.lifecycle import SessionStatus as SS  # noqa: E402
+
+OFFER_LEGAL = {
+    (OS.OPEN, OA.ACCEPT): OS.ACCEPTED,
+    (OS.OPEN, OA.DECLINE): OS.DECLINED,
+    (OS.OPEN, OA.EXPIRE): OS.EXPIRED,
+    (OS.OPEN, OA.WITHDRAW): OS.WITHDRAWN,
+}
+SESSION_LEGAL = {
+    (SS.SCHEDULED, SA.DELIVER): SS.DELIVERED,
+    (SS.SCHEDULED, SA.CANCEL): SS.CANCELLED,
+}
+MACHINE_PAIRS = [(OFFER, OFFER_LEGAL, s, a) for s, a in itertools.product(OS, OA)] + [
+    (SESSION, SESSION_LEGAL, s, a) for s, a in itertools.product(SS, SA)]
+
+
+@pytest.mark.parametrize(("machine", "legal", "state", "action"), MACHINE_PAIRS,
+                         ids=[f"{s}-{a}" for _m, _l, s, a in MACHINE_PAIRS])
+def test_every_offer_and_session_pair(machine, legal, state, action):
+    if (state, action) in legal:
+        assert machine.next(state, action) is legal[(state, action)]
+        assert machine.can(state, action)
+    else:
+        with pytest.raises(InvalidTransition) as info:
+            machine.next(state, action)
+        assert (info.value.current, info.value.action) == (state.value, action.value)
+        assert not machine.can(state, action)
+
+
+@pytest.mark.parametrize("machine", [OFFER, SESSION])
+def test_unknown_states_and_actions_are_refused(machine):
+    for state, action in ((None, "accept"), ("lost", "cancel"), ("open", "teleport")):
+        with pytest.raises(InvalidTransition):
+            machine.next(state, action)
