@@ -24,6 +24,7 @@ from lectureorder.models import (
     User,
     Village,
 )
+from lectureorder.services import clock
 from tests.helpers import PASSWORD
 
 TOPIC_ROWS = [
@@ -142,18 +143,18 @@ def coordinator(make_user, db) -> User:
     return user
 
 
-@pytest.fixture
-def frozen_now(monkeypatch, now):
-    """Make the edges' clock read the fixed `now` (views, jobs, CLI)."""
-    import lectureorder.services.clock as clock
+@pytest.fixture(autouse=True)
+def _running_clock():
+    """Every test ends with the clock running again, whoever froze it."""
+    yield
+    clock.freeze(None)
 
-    monkeypatch.setattr(clock, "now_utc", lambda: now)
-    for module in ("lectureorder.web.public.routes", "lectureorder.web.member.routes",
-                   "lectureorder.web.coord.routes", "lectureorder.web.api.routes",
-                   "lectureorder.web.access", "lectureorder.cli", "lectureorder.jobs"):
-        mod = __import__(module, fromlist=["x"])
-        if hasattr(mod, "now_utc"):
-            monkeypatch.setattr(mod, "now_utc", lambda: now)
+
+@pytest.fixture
+def frozen_now(now):
+    """Freeze the one clock every edge reads (views, jobs, CLI) at `now`; move it on with
+    `clock.freeze(later)` (from lectureorder.services import clock)."""
+    clock.freeze(now)
     return now
 
 

@@ -34,3 +34,13 @@ def local_dt(d: date, h: int, m: int = 0) -> datetime:
 
 def require_browser() -> bool:
     return os.environ.get("LECTUREORDER_REQUIRE_BROWSER") == "1"
+
+
+def live_settings():
+    """The settings the edges would build now, from the current app's config (tests that
+    change ``app.config`` and then call a service directly hand these on, like a view does)."""
+    from flask import current_app
+
+    from lectureorder.services.settings import from_app
+
+    return from_app(current_app)

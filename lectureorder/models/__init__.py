@@ -1,12 +1,13 @@
 """Typed SQLAlchemy 2.0 models, one module per aggregate; no Flask application code here."""
 
+from .audit import AuditEvent, Guarded, audit_row, record_event
 from .base import UTCDateTime, utcnow
 from .evidence import SessionPhoto
 from .feed import FeedScope, FeedToken
 from .kit import EquipmentKit
 from .lecture_session import LectureSession, SessionStatus, session_helper
 from .notification import Notification
-from .order import AuditEvent, Feedback, Offer, Order, order_topic
+from .order import Feedback, Offer, Order, order_topic
 from .place import Blackout, HolidayOverride, Market, School, SchoolTerm, Township, Village
 from .setting import FilmSeason
 from .stamp import ChangeStamp, current_stamp
@@ -14,7 +15,7 @@ from .topic import Topic
 from .user import ApiToken, Leave, Member, PoliceType, Role, User, member_topic, vice_principal
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
+    "ApiToken", "AuditEvent", "Guarded", "audit_row", "record_event", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
     "HolidayOverride",
     "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType",
     "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     DDL,
@@ -21,18 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.lifecycle import SESSION, SessionStatus
 from ..extensions import db
+from .audit import Guarded
 from .base import UTCDateTime, utcnow
 from .kit import EquipmentKit
 from .place import Township
 from .user import Member
-
-
-class SessionStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-
 
 session_helper = Table(
     "session_helper",
@@ -42,7 +36,9 @@ session_helper = Table(
 )
 
 
-class LectureSession(db.Model):
+class LectureSession(Guarded, db.Model):
+    __machine__ = SESSION
+    __audit_entity__ = "session"
     __table_args__ = (
         Index("ix_lecture_session_member_start", "lead_member_id", "start"),
     )

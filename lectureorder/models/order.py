@@ -8,8 +8,9 @@ from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.contact import mask_phone
-from ..domain.lifecycle import CANCELLABLE, OrderStatus, next_status
+from ..domain.lifecycle import CANCELLABLE, OFFER, ORDER, OfferStatus, OrderStatus
 from ..extensions import db
+from .audit import AuditEvent, Guarded
 from .base import UTCDateTime, utcnow
 from .place import Market, School, Township, Village
 from .topic import Topic
@@ -23,8 +24,10 @@ order_topic = Table(
 )
 
 
-class Order(db.Model):
+class Order(Guarded, db.Model):
     __tablename__ = "order"
+    __machine__ = ORDER
+    __audit_entity__ = "order"
     __table_args__ = (
         CheckConstraint("audience_size > 0", name="audience_size_positive"),
         CheckConstraint("latest >= earliest", name="window_ordered"),
@@ -103,36 +106,23 @@ class Order(db.Model):
     def topic_codes(self) -> list[str]:
         return [t.code for t in self.topics]
 
-    def transition(
-        self, action: str, *, now: datetime, actor: User | None = None, label: str = "",
-        detail: dict | None = None,
-    ) -> AuditEvent:
-        """Move to the state `action` leads to (or raise InvalidTransition) and record it."""
-        if self.id is None:  # the audit row needs the order's id
-            db.session.add(self)
-            db.session.flush()
-        before = self.status
-        self.status = next_status(before, action).value
+    def after_transition(self, now: datetime) -> None:
         self.updated_at = now
-        event = AuditEvent(
-            at=now, actor=actor, actor_label=label or (actor.username if actor else "system"),
-            entity="order", entity_id=self.id, action=action, from_state=before,
-            to_state=self.status, detail=detail or {},
-        )
-        db.session.add(event)
-        return event
 
     def __repr__(self) -> str:
         return f"<Order {self.code} {self.status}>"
 
 
-class Offer(db.Model):
+class Offer(Guarded, db.Model):
     """An order offered to one member, with the slots proposed and why they were chosen."""
+
+    __machine__ = OFFER
+    __audit_entity__ = "offer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=OfferStatus.OPEN, index=True)
     rank: Mapped[int] = mapped_column(default=1)
     score: Mapped[float] = mapped_column(default=0.0)
     parts: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "weight", "value", "detail"}]
@@ -147,6 +137,13 @@ class Offer(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="offers")
     member: Mapped[Member] = relationship()
+
+    def after_transition(self, now: datetime) -> None:
+        self.responded_at = now
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OfferStatus.OPEN
 
     @property
     def slot_times(self) -> list[tuple[datetime, datetime]]:
@@ -163,23 +160,6 @@ class Feedback(db.Model):
     __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
 
     order: Mapped[Order] = relationship(back_populates="feedback")
-
-
-class AuditEvent(db.Model):
-    """Who did what to which record, when, from which state to which."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    actor_label: Mapped[str] = mapped_column(String(60), default="")
-    entity: Mapped[str] = mapped_column(String(20))
-    entity_id: Mapped[int] = mapped_column(index=True)
-    action: Mapped[str] = mapped_column(String(30))
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str | None] = mapped_column(String(20))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-
-    actor: Mapped[User | None] = relationship()
 
 
 from .lecture_session import LectureSession  # noqa: E402  (mutual relationship)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..domain import availability as av
 from ..domain import formats as fm
 from ..domain import matching
-from ..domain.calendars import TZ
 from ..domain.errors import N_, DomainError
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import Blackout, HolidayOverride, Member, Offer, Order, School, User
 from . import dispatch, notify, scheduling
+from .settings import DEFAULTS, Settings
 from .unit import flush_or_conflict
 
 # Why an order stays in the backlog (shown next to it in the preview).
@@ -155,21 +156,15 @@ def _orders(*criteria) -> list[Order]:
     ))
 
 
-def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time.min, TZ).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, TZ).astimezone(UTC)
-    return start, end
-
-
 class _SlotSource:
     """Candidate slots of many orders from calendars loaded once for their combined window."""
 
-    def __init__(self, orders: Sequence[Order], now: datetime) -> None:
+    def __init__(self, orders: Sequence[Order], now: datetime, settings: Settings) -> None:
         self.now = now
         self.blackouts: list[Blackout] = []
         self.overrides: list[HolidayOverride] = []
         self.kits: tuple[fm.KitAvailability, ...] = ()
-        self.settings = scheduling.slot_settings()
+        self.settings = scheduling.slot_settings(settings)
         if not orders:
             return
         first = min(o.earliest for o in orders)
@@ -180,7 +175,7 @@ class _SlotSource:
         self.overrides = list(db.session.scalars(select(HolidayOverride).where(
             HolidayOverride.day >= first, HolidayOverride.day <= last)))
         if any(o.format == fm.Format.MOBILE_FILM for o in orders):
-            self.kits = scheduling.kit_availability(*_day_bounds(first, last))
+            self.kits = scheduling.kit_availability(*av.days_utc(first, last))
 
     def slots(self, order: Order) -> list[fm.Slot]:
         place = order.place
@@ -202,7 +197,7 @@ class _SlotSource:
 def _profiles(orders: Sequence[Order], now: datetime) -> list[matching.MemberProfile]:
     if not orders:
         return []
-    start, end = _day_bounds(min(o.earliest for o in orders), max(o.latest for o in orders))
+    start, end = av.days_utc(min(o.earliest for o in orders), max(o.latest for o in orders))
     return dispatch.load_profiles(start, end, now=now)
 
 
@@ -218,12 +213,12 @@ class Backlog:
     unplanned: dict[int, Unplanned]
 
 
-def load_backlog(now: datetime) -> Backlog:
+def load_backlog(now: datetime, settings: Settings = DEFAULTS) -> Backlog:
     """Every waiting order with its candidate slots, and the team, in a fixed number of queries
     whatever the backlog: orders with everything the slot rules and the matcher read, the
     calendars of their combined window, then the team's profiles."""
     orders = _orders(_waiting_clause(now))
-    source = _SlotSource(orders, now)
+    source = _SlotSource(orders, now, settings)
     profiles = _profiles(orders, now)
     unplanned: dict[int, Unplanned] = {}
     needs = []
@@ -239,12 +234,12 @@ def load_backlog(now: datetime) -> Backlog:
     return Backlog(orders, needs, profiles, unplanned)
 
 
-def plan_backlog(now: datetime) -> BacklogPlan:
+def plan_backlog(now: datetime, *, settings: Settings = DEFAULTS) -> BacklogPlan:
     """Solve every waiting order against every active member at once; change nothing."""
-    backlog = load_backlog(now)
+    backlog = load_backlog(now, settings)
     orders, needs, profiles, unplanned = (
         backlog.orders, backlog.needs, backlog.profiles, backlog.unplanned)
-    weights = dispatch.weights()
+    weights = settings.weights
     result = matching.assign_batch(needs, profiles, now, weights)
     parts = matching.score_parts(
         needs, profiles, [(a.order_id, a.member_id) for a in result.assignments], now, weights)
@@ -274,7 +269,8 @@ def plan_backlog(now: datetime) -> BacklogPlan:
 
 # ---------------------------------------------------------------- apply
 
-def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User | None) -> ApplyReport:
+def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User | None,
+                  settings: Settings = DEFAULTS) -> ApplyReport:
     """Send the previewed offers (directed: one offer per order to its member, the previewed
     time first). Each is checked again first; one that no longer holds is skipped and reported,
     the others are sent. Flushes; the caller commits."""
@@ -282,11 +278,11 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
         raise DomainError("plan", N_("There is nothing to send."))
     wanted = {p.order_id for p in proposals}
     orders = {o.id: o for o in _orders(Order.id.in_(wanted))}
-    source = _SlotSource(list(orders.values()), now)
+    source = _SlotSource(list(orders.values()), now, settings)
     profiles = {p.id: p for p in _profiles(list(orders.values()), now)}
     names = dict(db.session.execute(select(Member.id, Member.name).where(
         Member.id.in_({p.member_id for p in proposals}))).all())
-    weights = dispatch.weights()
+    weights = settings.weights
     sent: list[Offer] = []
     skipped: list[Skipped] = []
     seen: set[int] = set()
@@ -323,17 +319,22 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
         if claimed is None or not _is_waiting(claimed, now):
             skip(order.id, CHANGED)
             continue
+        # The one availability rule, on the member's sessions and leave as they are now.
+        member = db.session.get(Member, profile.id)
+        if av.why_not(scheduling.member_time(member, *chosen), chosen, order.township_id,
+                      buffers=scheduling.BUFFERS):
+            skip(order.id, NOT_FREE, name=names.get(profile.id, profile.name))
+            continue
         sent.append(_offer(order, profile, chosen, free, need, now=now, actor=actor,
-                           weights=weights))
+                           weights=weights, settings=settings))
     return ApplyReport(tuple(sent), tuple(skipped))
 
 
 def _offer(order: Order, profile: matching.MemberProfile, chosen, free, need, *, now: datetime,
-           actor: User | None, weights: matching.Weights) -> Offer:
+           actor: User | None, weights: matching.Weights, settings: Settings) -> Offer:
     for old in order.offers:  # answered already, or run out before the sweep came by
         if old.status == dispatch.OPEN:
-            old.status = "expired"
-            old.responded_at = now
+            old.transition("expire", now=now, actor=actor, detail={"reason": "batch"})
     others = sorted(s for s in free if s != chosen)
     slots = [chosen, *others][:dispatch.MAX_SLOTS_PER_OFFER]
     parts = matching.score_parts([need], [profile], [(order.id, profile.id)], now,
@@ -343,7 +344,8 @@ def _offer(order: Order, profile: matching.MemberProfile, chosen, free, need, *,
         score=round(sum(p.points for p in parts), 3),
         parts=[dispatch.part_record(p) for p in parts],
         slots=[[s.astimezone(UTC).isoformat(), e.astimezone(UTC).isoformat()] for s, e in slots],
-        created_at=now, expires_at=dispatch.offer_expiry(now, min(s for s, _e in slots)),
+        created_at=now, expires_at=dispatch.offer_expiry(now, min(s for s, _e in slots),
+                                                         settings=settings),
     )
     db.session.add(offer)
     # A batch offer is the coordinator's fresh start: declines then move on for the usual rounds.

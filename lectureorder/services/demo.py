@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..domain.calendars import TZ, default_terms
+from ..domain.calendars import TZ, Term, default_terms
 from ..domain.contact import new_order_code
+from ..domain.errors import DomainError
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
-    AuditEvent,
     Blackout,
     EquipmentKit,
     Feedback,
@@ -27,12 +27,14 @@ from ..models import (
     Role,
     School,
     SchoolTerm,
-    SessionStatus,
     Topic,
     Township,
     User,
     Village,
+    audit_row,
 )
+from . import scheduling
+from .settings import DEFAULTS
 
 PASSWORD = "demo1234"
 
@@ -146,7 +148,7 @@ def _places(now: datetime) -> int:
     for ti, name in SCHOOLS:
         t = towns[ti]
         school = School(township_id=t.id, name=name, lat=t.lat + 0.004, lon=t.lon - 0.004)
-        for term in default_terms(year - 1) + default_terms(year):
+        for term in demo_terms(now.astimezone(TZ).date()):
             school.terms.append(SchoolTerm(first=term.first, last=term.last))
         db.session.add(school)
     for ti, name, cycle, missing in MARKETS:
@@ -252,11 +254,7 @@ def _orders(rng: random.Random, now: datetime) -> int:
     n = 0
     for idx, (status, offset, fmt) in enumerate(plan):
         day = today + timedelta(days=offset)
-        if fmt == "mobile_film" and offset < 0:  # screenings happen in season; keep this one in autumn
-            day = date(today.year, 9, 12) if today.month > 9 else day
         if fmt == "school_talk":
-            while day.weekday() >= 5:
-                day += timedelta(days=1)
             place_kind, place = "school", schools[idx % len(schools)]
         elif fmt == "market_talk":
             place_kind, place = "market", markets[idx % len(markets)]
@@ -265,9 +263,10 @@ def _orders(rng: random.Random, now: datetime) -> int:
         code_topics = (["campus_bullying"] if fmt == "school_talk" and idx % 2 else
                        [["anti_fraud"], ["two_cards"], ["traffic_safety"], ["drug_awareness"],
                         ["anti_fraud", "two_cards"]][idx % 5])
-        h, m, minutes = hours[fmt]
-        start = _at(day, h, m)
-        end = start + timedelta(minutes=minutes)
+        # A time the slot rules propose for this place: school days in term, market days, a
+        # screening in season from dusk, nothing in a blackout.
+        start, end = _slot_near(fmt, place_kind, place, day, today, now, hours[fmt])
+        day = start.astimezone(TZ).date()
         created = min(start - timedelta(days=rng.randint(6, 14)), now - timedelta(hours=2))
         order = Order(
             code=codes.pop(), status=OrderStatus.SUBMITTED, format=fmt, place_kind=place_kind,
@@ -283,7 +282,8 @@ def _orders(rng: random.Random, now: datetime) -> int:
         setattr(order, f"{place_kind}_id", place.id)
         db.session.add(order)
         db.session.flush()
-        _event(order, created, "submit", None, "submitted", "requester")
+        audit_row("order", order.id, "submit", now=created, label="requester",
+                  to_state=order.status)
         if status == "submitted":
             n += 1
             continue
@@ -292,55 +292,110 @@ def _orders(rng: random.Random, now: datetime) -> int:
             status in ("scheduled", "delivered") and idx % 3 == 0)
         member = _pick(members, fmt, code_topics, start, end, busy, idx, prefer_first)
         if status in ("needs_attention",):
-            _event(order, created, "escalate", "submitted", "needs_attention", "system",
-                   {"reason": "no_candidate"})
-            order.status = status
+            order.transition("escalate", now=created, detail={"reason": "no_candidate"})
             n += 1
             continue
         offer = Offer(order=order, member_id=member.id, rank=1, score=round(60 + rng.random() * 30, 1),
                       parts=[], slots=[[start.isoformat(), end.isoformat()]], created_at=created,
                       expires_at=created + timedelta(hours=12) if status != "offered" else now + timedelta(hours=10))
         db.session.add(offer)
-        _event(order, created, "offer", "submitted", "offered", "system", {"members": [member.id]})
+        order.transition("offer", now=created, detail={"members": [member.id]})
         if status == "offered":
-            order.status = status
             n += 1
             continue
         if status == "cancelled" and offset > 0:
-            offer.status = "withdrawn"
-            _event(order, created + timedelta(hours=3), "cancel", "offered", "cancelled", "requester")
-            order.status = status
+            at = created + timedelta(hours=3)
+            offer.transition("withdraw", now=at, label="requester", detail={"reason": "cancelled"})
+            order.transition("cancel", now=at, label="requester")
             n += 1
             continue
-        offer.status = "accepted"
-        offer.responded_at = created + timedelta(hours=rng.randint(1, 10))
-        _event(order, offer.responded_at, "schedule", "offered", "scheduled", member.user.username)
+        taken = created + timedelta(hours=rng.randint(1, 10))
+        offer.transition("accept", now=taken, actor=member.user)
+        order.transition("schedule", now=taken, actor=member.user,
+                         detail={"member_id": member.id, "start": start.isoformat()})
         kit = kits[idx % len(kits)] if fmt == "mobile_film" else None
         session = LectureSession(order=order, format=fmt, start=start, end=end,
                                  venue=f"{place.name}", township_id=place.township_id,
-                                 lead_member=member, kit=kit, created_at=offer.responded_at)
+                                 lead_member=member, kit=kit, created_at=taken)
         db.session.add(session)
         busy.setdefault(member.id, []).append((start, end))
         if status == "cancelled":
-            session.status = SessionStatus.CANCELLED
-            _event(order, start - timedelta(days=1), "cancel", "scheduled", "cancelled", "requester")
+            at = start - timedelta(days=1)
+            session.transition("cancel", now=at, label="requester")
+            order.transition("cancel", now=at, label="requester")
         elif status in ("delivered", "closed"):
-            session.status = SessionStatus.DELIVERED
             session.headcount = max(10, order.audience_size + rng.randint(-20, 30))
             session.delivery_notes = "群众提问踊跃，现场帮助安装国家反诈中心App（示例）。"
             session.delivered_at = end + timedelta(hours=1)
-            _event(order, session.delivered_at, "deliver", "scheduled", "delivered", member.user.username)
+            session.transition("deliver", now=session.delivered_at, actor=member.user,
+                               detail={"headcount": session.headcount})
+            order.transition("deliver", now=session.delivered_at, actor=member.user,
+                             detail={"session_id": session.id, "headcount": session.headcount})
             if status == "closed":
                 rating = rng.choice([5, 5, 4, 5, 4, 3])
+                rated = session.delivered_at + timedelta(days=1)
                 db.session.add(Feedback(order=order, rating=rating, comment="讲得实在，听得懂（示例）",
-                                        created_at=session.delivered_at + timedelta(days=1)))
-                _event(order, session.delivered_at + timedelta(days=1), "close", "delivered",
-                       "closed", "requester", {"rating": rating})
-        order.status = status
+                                        created_at=rated))
+                order.transition("close", now=rated, label="requester", detail={"rating": rating})
+        if order.status != status:  # the plan and the state machines disagree: a bug here
+            raise RuntimeError(f"demo order {order.code}: {order.status}, planned {status}")
         n += 1
     if coordinator is not None:
         db.session.flush()
     return n
+
+
+# The plan reaches this far back; the demo terms cover it.
+HISTORY = timedelta(days=60)
+
+
+def _school_year(d: date) -> int:
+    """The school year a day belongs to, named by the year its autumn term starts in."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+def demo_terms(today: date) -> list[Term]:
+    """Haidong's usual terms for the current and the next school year, and for the previous one
+    while the two-month history still reaches into it; each term once, in order."""
+    terms: list[Term] = []
+    for year in range(_school_year(today - HISTORY), _school_year(today) + 2):
+        autumn, spring = default_terms(year + 1)[:2]  # autumn of ``year``, spring after it
+        terms += [autumn, spring]
+    return terms
+
+
+def _slot_near(fmt, place_kind, place, day: date, today: date, now: datetime,
+               fallback: tuple[int, int, int]) -> tuple[datetime, datetime]:
+    """The proposed slot nearest the planned day: the first on or after it for a talk still to
+    come, the last on or before it (and before today) for one in the past."""
+    if day >= today:
+        for k in range(6):  # a winter vacation and Spring Festival fit in well under 180 days
+            first = day + timedelta(days=30 * k)
+            found = _proposed(fmt, place_kind, place, first, first + timedelta(days=29), now)
+            if found:
+                return found[0]
+    else:
+        last = min(day, today - timedelta(days=1))
+        for _ in range(100):  # back to last year's film season at most
+            # Four days hold fewer slots than the rules' cut, so the last one is really the last.
+            first = last - timedelta(days=3)
+            then = datetime.combine(first - timedelta(days=1), time(8), TZ).astimezone(UTC)
+            found = _proposed(fmt, place_kind, place, first, last, then)
+            if found:
+                return found[-1]
+            last = first - timedelta(days=1)
+    h, m, minutes = fallback  # the rules propose nothing near: keep the plan's own time
+    return _at(day, h, m), _at(day, h, m) + timedelta(minutes=minutes)
+
+
+def _proposed(fmt, place_kind, place, first: date, last: date, now: datetime):
+    try:
+        # The documented defaults: demo data is the same whatever this install configured.
+        slots = scheduling.propose_slots(fmt, place_kind, place.id, first, last, now=now,
+                                         settings=DEFAULTS)
+    except DomainError:
+        return []
+    return [(s.start.astimezone(UTC), s.end.astimezone(UTC)) for s in slots]
 
 
 def _pick(members, fmt, codes, start, end, busy, idx, prefer_first=False) -> Member:
@@ -359,8 +414,3 @@ def _pick(members, fmt, codes, start, end, busy, idx, prefer_first=False) -> Mem
             continue
         return m
     return members[0]
-
-
-def _event(order, at, action, before, after, label, detail=None) -> None:
-    db.session.add(AuditEvent(at=at, actor_label=label, entity="order", entity_id=order.id,
-                              action=action, from_state=before, to_state=after, detail=detail or {}))

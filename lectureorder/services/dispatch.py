@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import selectinload
 
+from ..domain import availability as av
 from ..domain import matching
 from ..domain.calendars import TZ
 from ..domain.errors import N_, Conflict, DomainError
-from ..domain.lifecycle import OrderStatus
+from ..domain.lifecycle import OFFER_REFUSED, OfferStatus, OrderStatus
 from ..extensions import db
 from ..models import (
-    AuditEvent,
     Feedback,
     LectureSession,
     Member,
@@ -25,21 +24,17 @@ from ..models import (
     Topic,
     User,
     order_topic,
+    record_event,
 )
 from . import notify, scheduling
+from .settings import DEFAULTS, Settings
 from .unit import TAKEN, flush_or_conflict
 
-OPEN = "open"
+OPEN = OfferStatus.OPEN
 MAX_SLOTS_PER_OFFER = 6
 
 
 # ---------------------------------------------------------------- loading what the domain needs
-
-def _window_utc(order: Order) -> tuple[datetime, datetime]:
-    start = datetime.combine(order.earliest, time.min, TZ).astimezone(UTC)
-    end = datetime.combine(order.latest + timedelta(days=1), time.min, TZ).astimezone(UTC)
-    return start, end
-
 
 def load_profiles(start: datetime, end: datetime, *, now: datetime) -> list[matching.MemberProfile]:
     """Every active member as the matcher sees them; a fixed number of queries."""
@@ -113,7 +108,7 @@ def order_need(order: Order, slots, *, now: datetime | None = None) -> matching.
         venue = (order.township.lat, order.township.lon)
     tried = frozenset(
         o.member_id for o in order.offers
-        if o.status in ("declined", "expired")
+        if o.status in OFFER_REFUSED
         or (now is not None and o.status == OPEN and o.expires_at <= now)
     )
     return matching.OrderNeed(
@@ -123,14 +118,11 @@ def order_need(order: Order, slots, *, now: datetime | None = None) -> matching.
     )
 
 
-def weights() -> matching.Weights:
-    return matching.Weights.from_mapping(current_app.config.get("MATCH_WEIGHTS") or {})
-
-
-def order_slots(order: Order, *, now: datetime):
+def order_slots(order: Order, *, now: datetime, settings: Settings = DEFAULTS):
     try:
         slots = scheduling.propose_slots(
-            order.format, order.place_kind, order.place_id, order.earliest, order.latest, now=now
+            order.format, order.place_kind, order.place_id, order.earliest, order.latest, now=now,
+            settings=settings,
         )
     except DomainError:  # the window has passed or the place changed: nothing to offer
         return []
@@ -145,19 +137,21 @@ def timed_slots(order: Order, slots: list) -> list:
     return slots
 
 
-def candidates_for(order: Order, *, now: datetime) -> tuple[matching.Ranking, list]:
-    slots = order_slots(order, now=now)
-    start, end = _window_utc(order)
+def candidates_for(order: Order, *, now: datetime, settings: Settings = DEFAULTS,
+                   ) -> tuple[matching.Ranking, list]:
+    slots = order_slots(order, now=now, settings=settings)
+    start, end = av.days_utc(order.earliest, order.latest)
     profiles = load_profiles(start, end, now=now)
-    return matching.rank_candidates(order_need(order, slots), profiles, now, weights()), slots
+    ranking = matching.rank_candidates(order_need(order, slots), profiles, now, settings.weights)
+    return ranking, slots
 
 
 # ---------------------------------------------------------------- offering
 
-def offer_expiry(now: datetime, first_slot_start: datetime | None) -> datetime:
+def offer_expiry(now: datetime, first_slot_start: datetime | None, *,
+                 settings: Settings = DEFAULTS) -> datetime:
     """Configured hours, shorter when the session is near (a third of the time left, ≥ 30 min)."""
-    hours = float(current_app.config["OFFER_EXPIRY_HOURS"])
-    expires = now + timedelta(hours=hours)
+    expires = now + timedelta(hours=settings.offer_expiry_hours)
     if first_slot_start is not None:
         near = now + max((first_slot_start - now) / 3, timedelta(minutes=30))
         expires = min(expires, near)
@@ -168,23 +162,22 @@ def _slots_json(slots) -> list[list[str]]:
     return [[s.astimezone(UTC).isoformat(), e.astimezone(UTC).isoformat()] for s, e in slots]
 
 
-def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) -> list[Offer]:
+def dispatch_order(order: Order, *, now: datetime, actor: User | None = None,
+                   settings: Settings = DEFAULTS) -> list[Offer]:
     """Offer the order to the best candidate (or the pool); escalate when nobody can take it."""
-    max_rounds = int(current_app.config["MAX_OFFER_ROUNDS"])
-    if order.offer_rounds >= max_rounds:
+    if order.offer_rounds >= settings.max_offer_rounds:
         order.transition("escalate", now=now, actor=actor,
                          detail={"reason": "rounds", "rounds": order.offer_rounds})
         _tell_coordinators(order, now, "rounds")
         return []
-    ranking, slots = candidates_for(order, now=now)
+    ranking, slots = candidates_for(order, now=now, settings=settings)
     if not slots or not ranking.candidates:
         reason = "no_slot" if not slots else "no_candidate"
         order.transition("escalate", now=now, actor=actor, detail={"reason": reason})
         _tell_coordinators(order, now, reason)
         return []
-    pool = current_app.config["DISPATCH_MODE"] == "pool"
-    size = int(current_app.config["DISPATCH_POOL_SIZE"])
-    chosen = ranking.candidates[:size] if pool else ranking.candidates[:1]
+    pool = settings.pool
+    chosen = ranking.candidates[:settings.pool_size] if pool else ranking.candidates[:1]
     offers = []
     order.offer_rounds += 1
     for rank, cand in enumerate(chosen, start=1):
@@ -193,7 +186,7 @@ def dispatch_order(order: Order, *, now: datetime, actor: User | None = None) ->
             order=order, member_id=cand.member_id, rank=rank, score=round(cand.score, 3),
             parts=[part_record(p) for p in cand.parts],
             slots=_slots_json(free), created_at=now,
-            expires_at=offer_expiry(now, free[0][0] if free else None),
+            expires_at=offer_expiry(now, free[0][0] if free else None, settings=settings),
         )
         db.session.add(offer)
         offers.append(offer)
@@ -216,13 +209,14 @@ def part_record(part: matching.ScorePart) -> dict:
             "note_params": dict(part.note_params), "detail": part.detail}
 
 
-def reoffer(order: Order, *, now: datetime, actor: User | None) -> list[Offer]:
+def reoffer(order: Order, *, now: datetime, actor: User | None,
+            settings: Settings = DEFAULTS) -> list[Offer]:
     """A coordinator sends an order that came back to them out again, with fresh rounds."""
     if order.status != OrderStatus.NEEDS_ATTENTION or claim_order(
             order.id, now=now, statuses=(OrderStatus.NEEDS_ATTENTION,)) is None:
         raise Conflict(None, N_("Only orders waiting for the coordinator can be offered again."))
     order.offer_rounds = 0
-    return dispatch_order(order, now=now, actor=actor)
+    return dispatch_order(order, now=now, actor=actor, settings=settings)
 
 
 def _tell_coordinators(order: Order, now: datetime, reason: str) -> None:
@@ -311,12 +305,9 @@ def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, 
         raise Conflict(None, TAKEN)
     session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
                                       now=now)
-    offer.status = "accepted"
-    offer.responded_at = now
-    for other in order.offers:
-        if other is not offer and other.status == OPEN:
-            other.status = "withdrawn"
-            other.responded_at = now
+    offer.transition("accept", now=now, actor=member.user,
+                     detail={"start": chosen[0].isoformat()})
+    withdraw_open_offers(order, now=now, actor=member.user, reason="taken")
     order.transition("schedule", now=now, actor=member.user,
                      detail={"member_id": member.id, "start": chosen[0].isoformat()})
     flush_or_conflict(TAKEN)
@@ -329,7 +320,8 @@ def accept_offer(offer_id: int, member: Member, slot_start: datetime | None, *, 
 NOT_OPEN = N_("This offer is no longer open.")
 
 
-def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime) -> Offer:
+def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime,
+                  settings: Settings = DEFAULTS) -> Offer:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason", N_("Please say why you cannot take it."))
@@ -341,28 +333,27 @@ def decline_offer(offer_id: int, member: Member, reason: str, *, now: datetime) 
     order = claim_order(offer.order_id, now=now)
     if order is None or offer.status != OPEN:
         raise Conflict(None, NOT_OPEN)
-    offer.status = "declined"
     offer.decline_reason = reason
-    offer.responded_at = now
-    _move_on(order, now=now, actor=member.user)
+    offer.transition("decline", now=now, actor=member.user, detail={"reason": reason})
+    _move_on(order, now=now, actor=member.user, settings=settings)
     flush_or_conflict(TAKEN)
     return offer
 
 
-def _move_on(order: Order, *, now: datetime, actor: User | None) -> None:
+def _move_on(order: Order, *, now: datetime, actor: User | None, settings: Settings) -> None:
     """After a decline or expiry: next candidate, unless others in the pool are still open."""
     if order.status != OrderStatus.OFFERED:
         return
     if any(o.status == OPEN for o in order.offers):
         return
-    dispatch_order(order, now=now, actor=actor)
+    dispatch_order(order, now=now, actor=actor, settings=settings)
 
 
 def _overdue(now: datetime):
     return (Offer.status == OPEN, Offer.expires_at <= now)
 
 
-def expire_offers(*, now: datetime) -> int:
+def expire_offers(*, now: datetime, settings: Settings = DEFAULTS) -> int:
     """Expire overdue offers and move their orders on; returns how many offers expired.
 
     Idempotent, and safe to run twice at once or against accepting members: each order with
@@ -380,27 +371,29 @@ def expire_offers(*, now: datetime) -> int:
             continue
         due = [o for o in order.offers if o.status == OPEN and o.expires_at <= now]
         for offer in due:
-            offer.status = "expired"
-            offer.responded_at = now
+            offer.transition("expire", now=now)
         done += len(due)
         if due:
-            _move_on(order, now=now, actor=None)
+            _move_on(order, now=now, actor=None, settings=settings)
         flush_or_conflict()
     return done
 
 
-def assign(order: Order, member: Member, slot_start: datetime | None, *, now: datetime, actor: User) -> LectureSession:
+def assign(order: Order, member: Member, slot_start: datetime | None, *, now: datetime,
+           actor: User, settings: Settings = DEFAULTS) -> LectureSession:
     """A coordinator assigns (or re-assigns) an order to a member directly."""
     if not member.active:
         raise DomainError("member", N_("This member is not active."))
     session = order.lecture_session
     if order.status == OrderStatus.SCHEDULED and session is not None:
-        if scheduling.on_leave(member, session.start, session.end) or scheduling.member_clash(
-            member.id, session.start, session.end, order.township_id, ignore_session_id=session.id
-        ):
-            raise Conflict("member", N_("%(name)s is not free at that time."), name=member.name)
+        if member.id == session.lead_member_id:
+            raise DomainError("member", N_("%(name)s already gives this session."),
+                              name=member.name)
         before = session.lead_member_id
         scheduling.lock_schedule(member, now)
+        # The kit stays with the session: only the member's time is checked.
+        scheduling.check_free(member, session.start, session.end, order.township_id,
+                              film=False, field="member")
         session.lead_member = member
         record_event(order, "reassign", now=now, actor=actor,
                      detail={"from_member": before, "to_member": member.id})
@@ -408,7 +401,7 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
         return session
     if order.status not in ASSIGNABLE:
         raise Conflict(None, N_("This order can no longer be assigned."))
-    slots = order_slots(order, now=now)
+    slots = order_slots(order, now=now, settings=settings)
     chosen = next(((s.start, s.end) for s in slots if s.start == slot_start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
@@ -416,10 +409,7 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
         raise Conflict(None, TAKEN)
     session = scheduling.book_session(order=order, member=member, start=chosen[0], end=chosen[1],
                                       now=now)
-    for offer in order.offers:
-        if offer.status == OPEN:
-            offer.status = "withdrawn"
-            offer.responded_at = now
+    withdraw_open_offers(order, now=now, actor=actor, reason="assigned")
     order.transition("schedule", now=now, actor=actor,
                      detail={"member_id": member.id, "assigned": True, "start": chosen[0].isoformat()})
     flush_or_conflict(TAKEN)
@@ -429,11 +419,8 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
     return session
 
 
-def record_event(order: Order, action: str, *, now: datetime, actor: User | None = None,
-                 detail: dict | None = None) -> AuditEvent:
-    """An audit row for a change that is not a state transition (reassign, reschedule, …)."""
-    event = AuditEvent(at=now, actor=actor, actor_label=actor.username if actor else "system",
-                       entity="order", entity_id=order.id, action=action,
-                       from_state=order.status, to_state=order.status, detail=detail or {})
-    db.session.add(event)
-    return event
+def withdraw_open_offers(order: Order, *, now: datetime, actor: User | None, reason: str) -> None:
+    """Every offer of the order still open is withdrawn (taken, assigned, cancelled, re-sent)."""
+    for offer in order.offers:
+        if offer.status == OPEN:
+            offer.transition("withdraw", now=now, actor=actor, detail={"reason": reason})

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -18,6 +17,7 @@ from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ..domain.evidence import ImageInfo, signin_errors, sniff_image
 from ..extensions import db
 from ..models import LectureSession, Member, SessionPhoto, SessionStatus
+from .settings import Settings
 from .unit import flush_or_conflict
 
 # Files follow the database: a written file is removed again if its rows are rolled back, and
@@ -58,13 +58,9 @@ class PhotoPolicy:
         return f"{self.max_bytes / (1024 * 1024):.2f}".rstrip("0").rstrip(".")
 
 
-def photo_policy() -> PhotoPolicy:
-    cfg = current_app.config
-    return PhotoPolicy(
-        root=os.path.join(current_app.instance_path, cfg["PHOTO_DIR"]),
-        max_bytes=int(cfg["PHOTO_MAX_BYTES"]),
-        max_per_session=int(cfg["PHOTO_MAX_PER_SESSION"]),
-    )
+def photo_policy(settings: Settings) -> PhotoPolicy:
+    return PhotoPolicy(root=settings.photo_root, max_bytes=settings.photo_max_bytes,
+                       max_per_session=settings.photo_max_per_session)
 
 
 @dataclass(frozen=True)
@@ -138,10 +134,9 @@ def store_photos(
 
 def record_evidence(
     session: LectureSession, member: Member, signin_count: int | None,
-    uploads: Sequence[BinaryIO], *, now: datetime, policy: PhotoPolicy | None = None,
+    uploads: Sequence[BinaryIO], *, now: datetime, policy: PhotoPolicy,
 ) -> list[SessionPhoto]:
     """Set the sign-in count and add photos to a delivered session; returns the new photos."""
-    policy = policy or photo_policy()
     errors = signin_errors(signin_count)
     checked, photo_errors = check_photos(uploads, session, policy=policy)
     ValidationFailed.collect(errors + photo_errors)
@@ -171,9 +166,8 @@ def staff_photo(photo_id: int) -> SessionPhoto:
     return photo
 
 
-def remove_photo(photo: SessionPhoto, member: Member, *, policy: PhotoPolicy | None = None) -> None:
+def remove_photo(photo: SessionPhoto, member: Member, *, policy: PhotoPolicy) -> None:
     """The uploader or the session's lead may take a photo off again."""
-    policy = policy or photo_policy()
     if member.id not in (photo.uploader_id, photo.session.lead_member_id):
         raise Conflict(None, N_("Only the member who added a photo or the lead can remove it."))
     folder, name = photo_location(photo, policy)
@@ -182,7 +176,6 @@ def remove_photo(photo: SessionPhoto, member: Member, *, policy: PhotoPolicy | N
     db.session.info.setdefault(_DOOMED, []).append(os.path.join(folder, name))
 
 
-def photo_location(photo: SessionPhoto, policy: PhotoPolicy | None = None) -> tuple[str, str]:
+def photo_location(photo: SessionPhoto, policy: PhotoPolicy) -> tuple[str, str]:
     """(directory, file name) for send_from_directory; both come from the database only."""
-    policy = policy or photo_policy()
     return session_dir(policy, photo.session_id), photo.stored_name

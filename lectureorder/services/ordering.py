@@ -12,9 +12,10 @@ from ..domain.formats import ALLOWED_PLACE_KINDS
 from ..domain.lifecycle import CANCELLABLE, OrderStatus
 from ..domain.orders import OrderRequest, validate_order
 from ..extensions import db
-from ..models import Feedback, Order, SessionStatus, Topic, User
+from ..models import Feedback, Order, SessionStatus, Topic, User, audit_row
 from . import dispatch, notify, scheduling
 from .clock import local_today
+from .settings import DEFAULTS, Settings
 from .unit import flush_or_conflict
 
 
@@ -24,7 +25,8 @@ def active_topics() -> list[Topic]:
     ))
 
 
-def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None) -> Order:
+def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
+                settings: Settings = DEFAULTS) -> Order:
     """Validate, store and dispatch an order. Raises ValidationFailed with every problem."""
     topics = {t.code: t for t in active_topics()}
     cleaned, errors = validate_order(
@@ -54,17 +56,11 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None) 
     setattr(order, f"{cleaned.place_kind}_id", place.id)
     db.session.add(order)
     db.session.flush()
-    db.session.add(_submitted_event(order, now, actor))
-    dispatch.dispatch_order(order, now=now, actor=actor)
+    audit_row("order", order.id, "submit", now=now, actor=actor,
+              label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
+              detail={"channel": order.channel})
+    dispatch.dispatch_order(order, now=now, actor=actor, settings=settings)
     return order
-
-
-def _submitted_event(order: Order, now: datetime, actor: User | None):
-    from ..models import AuditEvent
-
-    return AuditEvent(at=now, actor=actor, actor_label=actor.username if actor else "requester",
-                      entity="order", entity_id=order.id, action="submit", from_state=None,
-                      to_state=OrderStatus.SUBMITTED, detail={"channel": order.channel})
 
 
 def _unused_code() -> str:
@@ -97,13 +93,12 @@ def cancel_order(order: Order, *, now: datetime, actor: User | None = None, reas
     order = claimed
     session = order.lecture_session
     if session is not None and session.status == SessionStatus.SCHEDULED:
-        session.status = SessionStatus.CANCELLED
+        session.transition("cancel", now=now, actor=actor, label="" if actor else "requester",
+                           detail={"reason": reason[:200]} if reason else None)
         notify.enqueue("session_cancelled", key=f"session:{session.id}:cancelled",
                        recipient_kind="member", member_id=session.lead_member_id, order=order,
                        now=now, payload={"code": order.code})
-    for offer in order.offers:
-        if offer.status == "open":
-            offer.status = "withdrawn"
+    dispatch.withdraw_open_offers(order, now=now, actor=actor, reason="cancelled")
     order.transition("cancel", now=now, actor=actor, label="" if actor else "requester",
                      detail={"reason": reason[:200]} if reason else None)
     flush_or_conflict()

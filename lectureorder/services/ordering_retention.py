@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import Order
+from .settings import DEFAULTS, Settings
 
 FINISHED = (OrderStatus.CLOSED, OrderStatus.CANCELLED, OrderStatus.DELIVERED)
 
 
-def purge_old_contacts(*, now: datetime) -> int:
-    cutoff = now - timedelta(days=int(current_app.config["CONTACT_RETENTION_DAYS"]))
+def purge_old_contacts(*, now: datetime, settings: Settings = DEFAULTS) -> int:
+    cutoff = now - timedelta(days=settings.contact_retention_days)
     orders = db.session.scalars(select(Order).where(
         Order.status.in_(FINISHED), Order.updated_at < cutoff,
         Order.requester_phone.is_not(None),

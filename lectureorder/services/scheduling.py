@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from ..domain import availability as av
+from ..domain import calendar_text
 from ..domain import calendars as cal
 from ..domain import formats as fm
 from ..domain.errors import N_, Conflict, DomainError
@@ -22,7 +23,11 @@ from ..models import (
     School,
     SessionStatus,
     Village,
+    record_event,
 )
+from . import notify
+from .screenings_admin import film_season_overrides
+from .settings import DEFAULTS, Settings
 
 PLACE_MODELS = {"village": Village, "school": School, "market": Market}
 # No session lasts longer than this; bounding `start` from below lets the index on start cut
@@ -38,9 +43,7 @@ def overlapping(start: datetime, end: datetime) -> tuple:
         LectureSession.start > start - MAX_SESSION_LENGTH,
         LectureSession.end > start,
     )
-# Travel between townships on mountain roads: keep an hour between two sessions of one member.
-TRAVEL_BUFFER = timedelta(minutes=60)
-SAME_TOWNSHIP_BUFFER = timedelta(minutes=20)
+BUFFERS = av.DEFAULT_BUFFERS
 
 
 def load_place(kind: str, place_id: int | None) -> Village | School | Market:
@@ -55,48 +58,24 @@ def load_place(kind: str, place_id: int | None) -> Village | School | Market:
     return place
 
 
-def slot_settings() -> fm.SlotSettings:
+def slot_settings(settings: Settings = DEFAULTS) -> fm.SlotSettings:
     # The film season coordinators store wins over the configured default.
-    from .calendar_admin import film_season_overrides  # late: calendar_admin uses market_rule
-
-    cfg = current_app.config
-    film = {"film_season_all_year": cfg["FILM_SEASON_ALL_YEAR"]} | film_season_overrides()
-    return fm.SlotSettings(min_lead_hours=cfg["SLOT_MIN_LEAD_HOURS"], **film)
+    film = {"film_season_all_year": settings.film_season_all_year} | film_season_overrides()
+    return fm.SlotSettings(min_lead_hours=settings.slot_min_lead_hours, **film)
 
 
 def market_rule(market: Market) -> cal.MarketRule:
-    policy: dict = {"missing_30": market.missing_30 or "skip"}
-    if market.pauses:
-        policy["pauses"] = tuple(
-            (date.fromisoformat(a), date.fromisoformat(b)) for a, b in market.pauses
-        )
-    if market.spring_festival_days_before is not None or market.spring_festival_days_after:
-        policy["spring_festival_pause"] = (
-            market.spring_festival_days_before or 0, market.spring_festival_days_after or 0
-        )
-    return cal.MarketRule.from_contract(market.cycle, **policy)
-
-
-def _utc_bounds(earliest: date, latest: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(earliest, time.min, cal.TZ).astimezone(UTC)
-    end = datetime.combine(latest + timedelta(days=1), time.min, cal.TZ).astimezone(UTC)
-    return start, end
+    """The market's cycle and policy through the one reading of a market (``calendar_text``)."""
+    return calendar_text.market_rule(
+        market.cycle, missing_30=market.missing_30, pauses=market.pauses,
+        spring_festival_days=(market.spring_festival_days_before,
+                              market.spring_festival_days_after))
 
 
 def kit_availability(start: datetime, end: datetime) -> tuple[fm.KitAvailability, ...]:
     """Every active kit with its bookings in [start, end): two queries whatever the history."""
-    kits = db.session.scalars(
-        select(EquipmentKit).where(EquipmentKit.active.is_(True)).order_by(EquipmentKit.id)
-    ).all()
-    rows = db.session.execute(
-        select(LectureSession.kit_id, LectureSession.start, LectureSession.end).where(
-            LectureSession.kit_id.is_not(None), *overlapping(start, end),
-        )
-    ).all()
-    busy: dict[int, list[tuple[datetime, datetime]]] = {k.id: [] for k in kits}
-    for kit_id, s, e in rows:
-        busy.setdefault(kit_id, []).append((s, e))
-    return tuple(fm.KitAvailability(kit_id=k.id, busy=tuple(busy[k.id])) for k in kits)
+    return tuple(fm.KitAvailability(kit_id=k.id, busy=tuple((b.start, b.end) for b in k.busy))
+                 for k in kits_time(start, end))
 
 
 def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: bool) -> fm.PlaceContext:
@@ -113,7 +92,7 @@ def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: 
     ).all()
     kits: tuple = ()
     if with_kits:
-        kits = kit_availability(*_utc_bounds(earliest, latest))
+        kits = kit_availability(*av.days_utc(earliest, latest))
     return build_place_context(kind, place, earliest, latest, blackouts=blackouts,
                                overrides=overrides, kits=kits)
 
@@ -155,54 +134,85 @@ def build_place_context(
 
 def propose_slots(
     fmt: str, place_kind: str, place_id: int | None, earliest: date, latest: date, *,
-    now: datetime,
+    now: datetime, settings: Settings = DEFAULTS,
 ) -> list[fm.Slot]:
     """The one seam every flow uses to get candidate slots for a place, format and window."""
     place = load_place(place_kind, place_id)
     ctx = place_context(place_kind, place, earliest, latest,
                         with_kits=fmt == fm.Format.MOBILE_FILM)
-    return fm.propose_slots(fmt, ctx, earliest, latest, now, slot_settings())
+    return fm.propose_slots(fmt, ctx, earliest, latest, now, slot_settings(settings))
 
 
-def member_clash(
-    member_id: int, start: datetime, end: datetime, township_id: int | None, *,
+def member_time(member: Member, lo: datetime, hi: datetime) -> av.Member:
+    """The member's leave and sessions as the availability rule reads them, for slots within
+    [lo, hi) (a week and the travel buffer either side are loaded: caps and buffers need them)."""
+    horizon_lo = av.horizon((lo, lo + timedelta(minutes=1)))[0]
+    horizon_hi = av.horizon((hi - timedelta(minutes=1), hi))[1]
+    rows = db.session.execute(
+        select(LectureSession.id, LectureSession.start, LectureSession.end,
+               LectureSession.township_id).where(
+            LectureSession.lead_member_id == member.id, *overlapping(horizon_lo, horizon_hi),
+        )
+    ).all()
+    return av.Member(
+        id=member.id, name=member.name,
+        busy=tuple(av.Busy(start=s, end=e, township_id=t, session_id=i) for i, s, e, t in rows),
+        leave=tuple((lv.start, lv.end) for lv in member.leaves),
+        daily_cap=member.daily_cap, weekly_cap=member.weekly_cap,
+    )
+
+
+def kits_time(lo: datetime, hi: datetime) -> tuple[av.Kit, ...]:
+    """Every active kit with its bookings overlapping [lo, hi), lowest id first."""
+    kit_ids = db.session.scalars(
+        select(EquipmentKit.id).where(EquipmentKit.active.is_(True)).order_by(EquipmentKit.id)
+    ).all()
+    busy: dict[int, list[av.Busy]] = {k: [] for k in kit_ids}
+    for i, kit_id, s, e in db.session.execute(
+        select(LectureSession.id, LectureSession.kit_id, LectureSession.start, LectureSession.end)
+        .where(LectureSession.kit_id.in_(kit_ids), *overlapping(lo, hi))
+    ):
+        busy[kit_id].append(av.Busy(start=s, end=e, township_id=None, session_id=i))
+    return tuple(av.Kit(id=k, busy=tuple(busy[k])) for k in kit_ids)
+
+
+def why_not(
+    member: Member, start: datetime, end: datetime, township_id: int | None, *,
     ignore_session_id: int | None = None,
-) -> LectureSession | None:
-    """An existing session of the member too close to [start, end) (travel buffer included)."""
-    stmt = select(LectureSession).where(
-        LectureSession.lead_member_id == member_id,
-        *overlapping(start - TRAVEL_BUFFER, end + TRAVEL_BUFFER),
+) -> tuple[av.Reason, ...]:
+    """The availability rule for one member and slot, on the member's time as stored now."""
+    return av.why_not(member_time(member, start, end), (start, end), township_id,
+                      buffers=BUFFERS, ignore_session_id=ignore_session_id)
+
+
+def check_free(
+    member: Member, start: datetime, end: datetime, township_id: int | None, *, film: bool,
+    field: str | None = "slot_start", ignore_session_id: int | None = None,
+    prefer_kit_id: int | None = None,
+) -> EquipmentKit | None:
+    """The one gate every booking and move passes, under the member's lock: raise
+    ``Unavailable`` (HTTP 409, with every reason) unless the member is free for [start, end) at
+    a venue in ``township_id``; for a film screening return the free kit to use (the preferred
+    one when it is free, else the lowest)."""
+    kits = kits_time(start, end) if film else None
+    kit_id = av.require_free(
+        member_time(member, start, end), (start, end), township_id, field=field, kits=kits,
+        buffers=BUFFERS, ignore_session_id=ignore_session_id,
     )
-    if ignore_session_id is not None:
-        stmt = stmt.where(LectureSession.id != ignore_session_id)
-    for other in db.session.scalars(stmt):
-        buffer = SAME_TOWNSHIP_BUFFER if other.township_id == township_id else TRAVEL_BUFFER
-        if other.start < end + buffer and start - buffer < other.end:
-            return other
-    return None
-
-
-def free_kit(start: datetime, end: datetime, *, ignore_session_id: int | None = None) -> EquipmentKit | None:
-    taken = select(LectureSession.kit_id).where(
-        LectureSession.kit_id.is_not(None), *overlapping(start, end),
-    )
-    if ignore_session_id is not None:
-        taken = taken.where(LectureSession.id != ignore_session_id)
-    return db.session.scalar(
-        select(EquipmentKit).where(EquipmentKit.active.is_(True), EquipmentKit.id.not_in(taken))
-        .order_by(EquipmentKit.id).limit(1)
-    )
-
-
-def on_leave(member: Member, start: datetime, end: datetime) -> bool:
-    return any(lv.start < end and start < lv.end for lv in member.leaves)
+    if kit_id is None:
+        return None
+    if prefer_kit_id is not None and prefer_kit_id in av.free_kits(
+            kits, (start, end), ignore_session_id=ignore_session_id):
+        kit_id = prefer_kit_id
+    return db.session.get(EquipmentKit, kit_id)
 
 
 def lock_schedule(member: Member, now: datetime, kit: EquipmentKit | None = None) -> None:
     """Write the member's (and kit's) row first, so concurrent bookings of them serialise.
 
     The version bump makes the slower of two racing bookings fail here, before it writes
-    anything else (on SQLite the write also waits for the other transaction to finish).
+    anything else (on SQLite the write also waits for the other transaction to finish); what
+    is read after it (the member's sessions) includes every booking committed before.
     """
     from .unit import CLASH, flush_or_conflict
 
@@ -216,20 +226,14 @@ def book_session(
     *, order, member: Member, start: datetime, end: datetime, now: datetime,
     helpers: Iterable[Member] = (),
 ) -> LectureSession:
-    """Create the session for an order, refusing clashes for the member and the kit."""
+    """Create the session for an order once the availability rule says the member (and a kit)
+    is free; the member is locked first, the kit as soon as it is chosen."""
     township_id = order.township_id
-    if on_leave(member, start, end):
-        raise Conflict("slot_start", N_("%(name)s is on leave at that time."), name=member.name)
-    clash = member_clash(member.id, start, end, township_id)
-    if clash is not None:
-        raise Conflict("slot_start", N_("%(name)s already has a session at that time."),
-                       name=member.name)
-    kit = None
-    if order.format == fm.Format.MOBILE_FILM:
-        kit = free_kit(start, end)
-        if kit is None:
-            raise Conflict("slot_start", N_("No film kit is free at that time."))
-    lock_schedule(member, now, kit)
+    lock_schedule(member, now)
+    kit = check_free(member, start, end, township_id,
+                     film=order.format == fm.Format.MOBILE_FILM)
+    if kit is not None:
+        lock_schedule(member, now, kit)
     session = LectureSession(
         order=order, format=order.format, start=start, end=end, venue=venue_name(order),
         township_id=township_id, lead_member=member, kit=kit, created_at=now,
@@ -256,22 +260,19 @@ def _session_order(session: LectureSession):
 
 
 def free_slots_for_session(
-    session: LectureSession, earliest: date, latest: date, *, now: datetime
+    session: LectureSession, earliest: date, latest: date, *, now: datetime,
+    settings: Settings = DEFAULTS,
 ) -> list[fm.Slot]:
     """Valid slots for this session's place and format that its member (and a kit) can take."""
     order = _session_order(session)
     slots = propose_slots(order.format, order.place_kind, order.place_id, earliest, latest,
-                          now=now)
-    member = session.lead_member
-    result = []
-    for slot in slots:
-        if on_leave(member, slot.start, slot.end):
-            continue
-        if member_clash(member.id, slot.start, slot.end, session.township_id,
-                        ignore_session_id=session.id) is not None:
-            continue
-        result.append(slot)
-    return result
+                          now=now, settings=settings)
+    if not slots:
+        return []
+    member = member_time(session.lead_member, slots[0].start, slots[-1].end)
+    return [slot for slot in slots
+            if not av.why_not(member, (slot.start, slot.end), session.township_id,
+                              buffers=BUFFERS, ignore_session_id=session.id)]
 
 
 def reschedule_window(session: LectureSession, *, now: datetime) -> tuple[date, date]:
@@ -284,42 +285,36 @@ def reschedule_window(session: LectureSession, *, now: datetime) -> tuple[date, 
 
 def reschedule_session(
     session: LectureSession, start: datetime | None, *, now: datetime, actor=None, reason: str = "",
+    settings: Settings = DEFAULTS,
 ) -> LectureSession:
     """Move a scheduled session to another valid slot; the member and requester are told."""
-    from .dispatch import record_event  # avoids an import cycle at module load
-
     if session.status != SessionStatus.SCHEDULED:
         raise Conflict(None, N_("Only scheduled sessions can be moved."))
+    order = _session_order(session)
     earliest, latest = reschedule_window(session, now=now)
-    slots = free_slots_for_session(session, earliest, latest, now=now)
+    # A valid time for the place and format; whether the member is free then is the gate's
+    # answer below (under the lock, with the reason), not a silent absence from the list.
+    slots = propose_slots(order.format, order.place_kind, order.place_id, earliest, latest,
+                          now=now, settings=settings)
     chosen = next((s for s in slots if s.start == start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
-    kit = session.kit
-    if session.format == fm.Format.MOBILE_FILM:
-        if kit is None or not kit_is_free(kit.id, chosen.start, chosen.end, session.id):
-            kit = free_kit(chosen.start, chosen.end, ignore_session_id=session.id)
-        if kit is None:
-            raise Conflict("slot_start", N_("No film kit is free at that time."))
     before = session.start
-    lock_schedule(session.lead_member, now, kit)
+    member = session.lead_member
+    lock_schedule(member, now)
+    kit = check_free(member, chosen.start, chosen.end, session.township_id,
+                     film=session.format == fm.Format.MOBILE_FILM, ignore_session_id=session.id,
+                     prefer_kit_id=session.kit_id)
+    if kit is not None:
+        lock_schedule(member, now, kit)
     session.start, session.end, session.kit = chosen.start, chosen.end, kit
-    order = session.order
-    record_event(order, "reschedule", now=now, actor=actor, detail={
+    record_event(session.order, "reschedule", now=now, actor=actor, detail={
         "from": before.isoformat(), "to": chosen.start.isoformat(), "reason": reason[:200]})
     _tell_about_move(session, now)
     return session
 
 
-def kit_is_free(kit_id: int, start: datetime, end: datetime, ignore_session_id: int | None) -> bool:
-    return db.session.scalar(select(LectureSession.id).where(
-        LectureSession.kit_id == kit_id, *overlapping(start, end),
-        LectureSession.id != (ignore_session_id or 0)).limit(1)) is None
-
-
 def _tell_about_move(session: LectureSession, now: datetime) -> None:
-    from . import notify
-
     order = session.order
     stamp = session.start.isoformat()
     notify.enqueue("session_moved", key=f"session:{session.id}:moved:{stamp}:member",
@@ -331,7 +326,7 @@ def _tell_about_move(session: LectureSession, now: datetime) -> None:
 
 
 def evening_screenings(day: date) -> list[LectureSession]:
-    start, end = _utc_bounds(day, day)
+    start, end = av.days_utc(day, day)
     return list(db.session.scalars(select(LectureSession).where(
         LectureSession.format == fm.Format.MOBILE_FILM,
         LectureSession.status == SessionStatus.SCHEDULED,
@@ -339,14 +334,15 @@ def evening_screenings(day: date) -> list[LectureSession]:
     ).order_by(LectureSession.start)))
 
 
-def rain_plan(day: date, *, now: datetime) -> list[tuple[LectureSession, fm.Slot | None]]:
+def rain_plan(day: date, *, now: datetime, settings: Settings = DEFAULTS,
+              ) -> list[tuple[LectureSession, fm.Slot | None]]:
     """For every screening that evening, the next valid evening (or None: back to the coordinator)."""
     plan = []
     promised: list[tuple[datetime, datetime]] = []  # kits already promised within this plan
     for session in evening_screenings(day):
         first = max(day + timedelta(days=1), now.astimezone(cal.TZ).date())
         candidates = free_slots_for_session(session, first, first + timedelta(days=RESCHEDULE_DAYS),
-                                            now=now)
+                                            now=now, settings=settings)
         chosen = None
         for slot in candidates:
             overlapping = sum(1 for s, e in promised if s < slot.end and slot.start < e)
@@ -359,18 +355,18 @@ def rain_plan(day: date, *, now: datetime) -> list[tuple[LectureSession, fm.Slot
     return plan
 
 
-def rain_out(day: date, *, now: datetime, actor=None) -> list[tuple[LectureSession, fm.Slot | None]]:
+def rain_out(day: date, *, now: datetime, actor=None, settings: Settings = DEFAULTS,
+             ) -> list[tuple[LectureSession, fm.Slot | None]]:
     """Cancel the evening's screenings for weather and move each to its next valid evening."""
-    from .dispatch import record_event
-
-    plan = rain_plan(day, now=now)
+    plan = rain_plan(day, now=now, settings=settings)
     for session, slot in plan:
         if slot is not None:
-            reschedule_session(session, slot.start, now=now, actor=actor, reason="weather")
+            reschedule_session(session, slot.start, now=now, actor=actor, reason="weather",
+                               settings=settings)
             db.session.flush()
         else:
             order = session.order
-            session.status = SessionStatus.CANCELLED
+            session.transition("cancel", now=now, actor=actor, detail={"reason": "weather"})
             record_event(order, "rain_out", now=now, actor=actor, detail={"session_id": session.id})
             order.transition("unschedule", now=now, actor=actor, detail={"reason": "weather"})
             _tell_about_move(session, now)

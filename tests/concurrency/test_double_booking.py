@@ -21,6 +21,7 @@ from lectureorder.models import (
 from lectureorder.services import dispatch, ordering
 from tests.concurrency.conftest import race
 from tests.conftest import FAST_HASH
+from tests.helpers import live_settings
 
 N = 8
 
@@ -49,9 +50,9 @@ def build(app, now, *, film: bool):
                 topics=("anti_fraud",), format="mobile_film" if film else "field_class",
                 place_kind="village", place_id=village.id, audience_type="villagers",
                 audience_size=50, earliest=date(2026, 12, 7), latest=date(2026, 12, 7),
-                requester_name=f"村民{i}", phone="13800001234"), now=now))
+                requester_name=f"村民{i}", phone="13800001234"), now=now, settings=live_settings()))
         db.session.commit()
-        slot = dispatch.order_slots(orders[0], now=now)[0]
+        slot = dispatch.order_slots(orders[0], now=now, settings=live_settings())[0]
         return [o.id for o in orders], [m.id for m in members], slot.start
 
 
@@ -59,7 +60,7 @@ def book_all(app, now, order_ids, member_ids, start):
     def work(i):
         order = db.session.get(Order, order_ids[i])
         member = db.session.get(Member, member_ids[i % len(member_ids)])
-        session = dispatch.assign(order, member, start, now=now, actor=None)
+        session = dispatch.assign(order, member, start, now=now, actor=None, settings=live_settings())
         db.session.commit()
         return session.id
 

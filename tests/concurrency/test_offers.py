@@ -26,6 +26,7 @@ from lectureorder.services import dispatch, ordering
 from lectureorder.services.unit import TAKEN
 from tests.concurrency.conftest import race
 from tests.conftest import FAST_HASH
+from tests.helpers import live_settings
 
 N = 16
 
@@ -54,7 +55,7 @@ def build(app, now, *, members: int, orders: int = 1, mode: str = "directed") ->
                 topics=("anti_fraud",), format="field_class", place_kind="village",
                 place_id=village.id, audience_type="villagers", audience_size=50,
                 earliest=date(2026, 12, 7), latest=date(2026, 12, 9),
-                requester_name=f"村民{i}", phone="13800001234"), now=now)
+                requester_name=f"村民{i}", phone="13800001234"), now=now, settings=live_settings())
             assert order.status == "offered"
             ids.append(order.id)
         db.session.commit()
@@ -114,7 +115,7 @@ def test_sixteen_taps_on_one_offer_book_once(race_app, now):
 
 
 def sweep(now):
-    count = dispatch.expire_offers(now=now)
+    count = dispatch.expire_offers(now=now, settings=live_settings())
     db.session.commit()
     return count
 
@@ -172,11 +173,11 @@ def test_sending_the_same_backlog_twice_at_once_offers_each_order_once(race_app,
         for offer in db.session.scalars(select(Offer)):  # every first offer ran out unanswered
             offer.expires_at = now - timedelta(minutes=1)
         db.session.commit()
-        proposals = [p.proposal for p in batch.plan_backlog(now).offers]
+        proposals = [p.proposal for p in batch.plan_backlog(now, settings=live_settings()).offers]
     assert sorted(p.order_id for p in proposals) == sorted(order_ids)
 
     def send(i):
-        report = batch.apply_backlog(proposals, now=now, actor=None)
+        report = batch.apply_backlog(proposals, now=now, actor=None, settings=live_settings())
         db.session.commit()
         return len(report.sent)
 

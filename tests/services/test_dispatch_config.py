@@ -6,6 +6,7 @@ from flask import Flask
 
 from lectureorder import create_app
 from lectureorder.services import dispatch
+from lectureorder.services.settings import from_app
 
 
 def test_offer_settings_are_read_from_the_environment(monkeypatch, tmp_path):
@@ -21,11 +22,15 @@ def test_offer_settings_are_read_from_the_environment(monkeypatch, tmp_path):
     assert app.config["MAX_OFFER_ROUNDS"] == 5
     assert app.config["DISPATCH_MODE"] == "pool"
     now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-    with app.app_context():
-        assert dispatch.offer_expiry(now, None) == now + timedelta(hours=2.5)
-        # A session in three days does not shorten it; one in an hour does (a third, ≥ 30 min).
-        assert dispatch.offer_expiry(now, now + timedelta(days=3)) == now + timedelta(hours=2.5)
-        assert dispatch.offer_expiry(now, now + timedelta(hours=1)) == now + timedelta(minutes=30)
+    settings = from_app(app)  # what every edge builds
+    assert settings.offer_expiry_hours == 2.5 and settings.max_offer_rounds == 5
+    assert settings.pool
+    assert dispatch.offer_expiry(now, None, settings=settings) == now + timedelta(hours=2.5)
+    # A session in three days does not shorten it; one in an hour does (a third, ≥ 30 min).
+    assert dispatch.offer_expiry(now, now + timedelta(days=3),
+                                 settings=settings) == now + timedelta(hours=2.5)
+    assert dispatch.offer_expiry(now, now + timedelta(hours=1),
+                                 settings=settings) == now + timedelta(minutes=30)
 
 
 def test_default_offer_expiry_is_twelve_hours(app):

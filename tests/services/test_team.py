@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from lectureorder.domain import availability as av
 from lectureorder.domain.calendars import TZ
 from lectureorder.domain.errors import Conflict, ValidationFailed
 from lectureorder.models import AuditEvent, Leave, Member
@@ -92,7 +93,8 @@ def test_leave_keeps_orders_away_and_reports_sessions_inside_it(db, world, make_
     assert order.status == "needs_attention"  # the only member is on leave
     ranking, _slots = dispatch.candidates_for(order, now=now)
     assert "leave" in ranking.excluded[0].reasons
-    assert scheduling.on_leave(member, local(DEC8, 10), local(DEC8, 11))
+    assert "leave" in av.reason_codes(
+        scheduling.why_not(member, local(DEC8, 10), local(DEC8, 11), None))
 
 
 def test_deleting_leave_only_for_its_member(db, make_member, now):
