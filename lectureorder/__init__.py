@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from .domain.errors import DomainError
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 DEFAULT_SECRET = "dev-only-change-me"
@@ -48,6 +49,13 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         logging.getLogger(__name__).warning(
             "Using the development SECRET_KEY; set LECTUREORDER_SECRET_KEY for real use."
         )
+    # A bad dispatch mode, weight or limit stops the start, not the first order.
+    from .services.settings import from_app
+
+    try:
+        from_app(app)
+    except (DomainError, TypeError, ValueError) as exc:
+        raise RuntimeError(f"invalid configuration: {exc}") from exc
 
 
 def register_extensions(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from .domain.errors import DomainError
 from .extensions import db
 from .services.clock import now_utc
+from .services.settings import from_app
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +72,7 @@ def expire_offers() -> None:
     """Expire overdue offers and move their orders on (the scheduler runs this too)."""
     from .services.dispatch import expire_offers as sweep
 
-    count = sweep(now=now_utc())
+    count = sweep(now=now_utc(), settings=from_app(current_app))
     db.session.commit()
     click.echo(f"expired {count} offer(s)")
 

@@ -10,15 +10,17 @@ from flask import Flask
 from .extensions import db
 from .services import dispatch, notify, ordering_retention
 from .services.clock import now_utc
+from .services.settings import Settings, from_app
 
 log = logging.getLogger(__name__)
 
 
 def run_job(app: Flask, work: Callable[..., int], name: str) -> int:
-    """One unit of work per run: call the service, commit, or roll back on failure."""
+    """One unit of work per run: call the service with the clock and the settings (read from
+    the app's config now), commit, or roll back on failure."""
     with app.app_context():
         try:
-            count = work(now=now_utc())
+            count = work(now=now_utc(), settings=from_app(app))
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -29,9 +31,13 @@ def run_job(app: Flask, work: Callable[..., int], name: str) -> int:
         return count
 
 
+def send_notifications(*, now, settings: Settings) -> int:
+    return notify.send_pending(now=now)
+
+
 JOBS: dict[str, Callable[..., int]] = {
     "expire_offers": dispatch.expire_offers,
-    "send_notifications": notify.send_pending,
+    "send_notifications": send_notifications,
     "purge_contacts": ordering_retention.purge_old_contacts,
 }
 

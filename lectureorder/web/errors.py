@@ -1,16 +1,21 @@
-"""Error pages and JSON errors: never a bare 500 for bad input, always a translated message."""
+"""Error pages, JSON errors and the HTML views' one domain-error idiom (`domain_errors`):
+never a bare 500 for bad input, always a translated message."""
 
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, render_template, request
 from flask_babel import gettext
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
+from .forms import apply_errors
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,80 @@ def error_response(code: int, message: str | None = None):
     return render_template("errors/error.html", code=code, message=message), code
 
 
+def _each(exc: DomainError | ValidationFailed) -> list[DomainError]:
+    return exc.errors if isinstance(exc, ValidationFailed) else [exc]
+
+
+def translated(exc: DomainError | ValidationFailed) -> list[str]:
+    """The person's messages for a domain error, in the request's language."""
+    return [gettext(err.reason, **err.params) for err in _each(exc)]
+
+
+class DomainErrors:
+    """The HTML views' one error idiom: a block around the unit of work (service call, commit,
+    success flash) that turns a `ValidationFailed`/`Conflict`/`DomainError` into a rollback and a
+    translated message, then lets the view carry on to its redirect or re-render.
+
+    A `Conflict` (someone took or changed the thing first) is flashed: no input is at fault.
+    Any other domain error goes onto the form's fields when a form is given, else is flashed.
+    `status` is what a re-rendered page answers: 409 after a conflict, 422 when the form (or
+    the block) failed, 200 otherwise. Redirecting views ignore it (a flash after POST)::
+
+        errors = domain_errors(form)
+        if form.validate_on_submit():
+            with errors:
+                thing = service.change(..., now=now_utc())
+                db.session.commit()
+                flash(gettext("Saved."), "success")
+                return redirect(url_for(".thing", id=thing.id))
+            if errors.conflict:
+                return redirect(url_for(".index"))
+        return render_template("bp/page.html", form=form), errors.status
+    """
+
+    def __init__(self, form: FlaskForm | None = None) -> None:
+        self.form = form
+        self.error: DomainError | ValidationFailed | None = None
+
+    def __enter__(self) -> DomainErrors:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        if not isinstance(exc, DomainError | ValidationFailed):
+            return False  # success, or a real failure for the app's handlers
+        db.session.rollback()  # nothing of the failed change is written; pages show stored values
+        self.error = exc
+        if self.form is not None and not isinstance(exc, Conflict):
+            apply_errors(self.form, exc)
+        else:
+            for message in translated(exc):
+                flash(message, "error")
+        return True
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def conflict(self) -> bool:
+        return isinstance(self.error, Conflict)
+
+    @property
+    def status(self) -> int:
+        if self.conflict:
+            return 409
+        form = self.form
+        if self.failed or (form is not None and (form.errors or form.form_errors)):
+            return 422
+        return 200
+
+
+def domain_errors(form: FlaskForm | None = None) -> DomainErrors:
+    """`with domain_errors(form):` around a view's unit of work; see `DomainErrors`."""
+    return DomainErrors(form)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -56,6 +135,14 @@ def init_app(app: Flask) -> None:
         return error_response(
             400, gettext("The form was stale. Please go back, reload the page and submit again.")
         )
+
+    # A backstop for a domain error that escaped a view's `domain_errors` block (the API
+    # blueprint's own handlers come first): still a rollback and a message, never a 500.
+    @app.errorhandler(ValidationFailed)
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError | ValidationFailed):
+        db.session.rollback()
+        return error_response(409 if isinstance(exc, Conflict) else 422, " ".join(translated(exc)))
 
     @app.errorhandler(StaleDataError)
     def stale(exc: StaleDataError):

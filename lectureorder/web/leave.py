@@ -7,10 +7,10 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from ..domain.errors import Conflict
 from ..extensions import db
 from ..services import team
 from ..services.clock import now_utc
+from .errors import domain_errors
 from .templating import period_label
 
 
@@ -41,11 +41,7 @@ def delete_leave(member, leave_id: int) -> None:
         abort(404)
     if not RemoveLeaveForm().validate_on_submit():
         abort(400)
-    try:
+    with domain_errors():
         team.delete_leave(member, leave_id, now=now_utc(), actor=current_user)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
         db.session.commit()
         flash(gettext("The leave has been deleted."), "success")

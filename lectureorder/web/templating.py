@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, gettext
@@ -36,19 +36,20 @@ def day_label(value: date | datetime | None) -> str:
     return cal.date_label(value, current_lang())
 
 
-def slot_label(start: datetime, end: datetime) -> str:
-    return f"{day_label(start)} {local_time(start)}–{local_time(end)}"
+def _aware(dt: datetime) -> datetime:
+    # Babel reads a naive datetime as UTC; the domain formatter wants the zone said.
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def slot_label(start: datetime, end: datetime, provisional: bool | None = None) -> str:
+    """The domain's one slot formatter in the visitor's language; a slot in a year whose
+    holiday arrangement is not published carries the provisional mark (（待定）)."""
+    return cal.slot_label(_aware(start), _aware(end), current_lang(), provisional)
 
 
 def period_label(start: datetime, end: datetime) -> str:
     """A leave-like period [start, end) in local time; whole days show as days only."""
-    a, b = start.astimezone(cal.TZ), end.astimezone(cal.TZ)
-    if a.hour == a.minute == 0 and b.hour == b.minute == 0:
-        last = (b - timedelta(days=1)).date()
-        return day_label(a.date()) if last == a.date() else f"{day_label(a.date())} – {day_label(last)}"
-    if a.date() == b.date():
-        return slot_label(start, end)
-    return f"{day_label(a)} {local_time(start)} – {day_label(b)} {local_time(end)}"
+    return cal.period_label(_aware(start), _aware(end), current_lang())
 
 
 def status_label(status: str) -> str:

@@ -34,6 +34,12 @@
             var li = document.createElement("li"); li.textContent = s.label; ul.appendChild(li);
           });
           box.appendChild(ul);
+          // The label itself carries the mark (（待定）); say once what it means.
+          if (box.dataset.provisional && slots.slice(0, 5).some(function (s) { return s.provisional; })) {
+            var note = document.createElement("p");
+            note.className = "hint"; note.textContent = box.dataset.provisional;
+            box.appendChild(note);
+          }
         }
         box.hidden = false;
       })

@@ -1,13 +1,16 @@
 """Calendar administration pages through the real forms: access, saving, 422s, and the effect
 on the slots the public API proposes."""
 
+import html
 import re
 from datetime import date, datetime
 
+import flask_babel
 import pytest
 from sqlalchemy import func, select
 
 from lectureorder.domain.calendars import lunar_of
+from lectureorder.domain.errors import ValidationFailed
 from lectureorder.models import (
     AuditEvent,
     Blackout,
@@ -17,6 +20,7 @@ from lectureorder.models import (
     Market,
     SchoolTerm,
 )
+from lectureorder.services import calendar_admin as admin
 from tests.helpers import login
 
 PAGES = ["/coord/admin/", "/coord/admin/markets", "/coord/admin/markets/new",
@@ -35,6 +39,12 @@ POSTS = ["/coord/admin/markets/new", "/coord/admin/markets/1", "/coord/admin/sch
 def error_fields(html: str) -> set[str]:
     """The fields render_field marked as wrong."""
     return set(re.findall(r'class="field [^"]*has-error" id="field-([a-z_0-9]+)"', html))
+
+
+def field_messages(page: str, field: str) -> list[str]:
+    """The messages render_field shows under `field`."""
+    return [html.unescape(m) for m in
+            re.findall(rf'id="{field}-error" role="alert">⚠ (.*?)</p>', page, re.S)]
 
 
 def count(db, model) -> int:
@@ -145,6 +155,9 @@ def test_create_a_market_through_the_form(as_coordinator, world, db):
      {"opens", "spring_festival_days_before"}),
     ({"pauses": "2027-02-01 2027-01-01\nsoon"}, {"pauses"}),
     ({"lat": "north"}, {"lat"}),
+    # Lengths are the domain's too, so they come with the other errors.
+    ({"cycle": "3 " * 61, "name": ""}, {"cycle", "name"}),
+    ({"pauses": "2027-01-01\n" * 200, "closes": "08:00"}, {"pauses", "closes"}),
 ])
 def test_bad_market_forms_are_422_with_the_message_at_the_field(as_coordinator, world, db,
                                                                  changes, fields):
@@ -155,6 +168,49 @@ def test_bad_market_forms_are_422_with_the_message_at_the_field(as_coordinator, 
     assert error_fields(page) == fields
     assert data["name"] == "" or data["name"] in page  # what was typed is kept
     assert count(db, Market) == 1
+
+
+# The same bad cycle typed into the form, given to the service, and found in a stored row.
+SAME_BAD_CYCLES = [
+    ({"cycle": "3 12"}, {"calendar": "lunar", "digits": [3, 12]}),
+    ({"pattern": "days", "cycle": "初一 31"}, {"calendar": "lunar", "days": [1, 31]}),
+    ({"calendar": "solar", "pattern": "days", "cycle": "32"}, {"calendar": "solar", "days": [32]}),
+    ({"calendar": "weekday", "weekdays": ["8"]}, {"calendar": "weekday", "weekdays": [8]}),
+    ({"cycle": "三六x"}, None),
+    ({"cycle": ""}, None),
+    ({"cycle": "3 " * 61}, None),
+    ({"calendar": "weekday"}, None),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+@pytest.mark.parametrize(("changes", "stored"), SAME_BAD_CYCLES)
+def test_the_form_the_service_and_a_stored_row_give_one_message(as_coordinator, world, db, app,
+                                                                 changes, stored, lang):
+    field = "weekdays" if changes.get("calendar") == "weekday" else "cycle"
+    form = dict(MARKET_FORM, township_id=str(world.far.id)) | changes
+    response = as_coordinator.post(f"/coord/admin/markets/new?lang={lang}", data=form)
+    assert response.status_code == 422
+    shown = field_messages(response.get_data(as_text=True), field)
+
+    data = admin.MarketData(
+        name=form["name"], township_id=world.far.id, calendar=form["calendar"],
+        pattern=form["pattern"], cycle=form["cycle"],
+        weekdays=tuple(int(d) for d in form.get("weekdays", ())))
+    with pytest.raises(ValidationFailed) as info:
+        admin.create_market(data, now=datetime(2026, 12, 1))
+    db.session.rollback()
+    with app.test_request_context(f"/?lang={lang}"):
+        flask_babel.refresh()
+        said = [flask_babel.gettext(e.reason, **e.params)
+                for e in info.value.errors if e.field == field]
+    assert shown == said and len(said) == 1
+
+    if stored is not None:
+        world.market.cycle = stored
+        db.session.commit()
+        page = as_coordinator.get(f"/coord/admin/markets?lang={lang}").get_data(as_text=True)
+        assert f"⚠ {html.escape(said[0], quote=False)}" in page.replace("&#34;", '"')
 
 
 def test_edit_a_market_shows_the_stored_values_and_refuses_bad_ones(as_coordinator, world, db):

@@ -6,10 +6,12 @@ import re
 from datetime import date
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from lectureorder.models import LectureSession, SessionPhoto
 from lectureorder.services import evidence, reports
+from lectureorder.services.settings import from_app
 from tests import images
 from tests.helpers import login
 from tests.report_data import at, make_order, make_session
@@ -268,18 +270,21 @@ def test_files_follow_the_transaction(db, team, frozen_now, photo_dir):
     session = db.session.get(LectureSession, team.session.id)
     session.status = "delivered"
     db.session.commit()
-    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.png())], now=frozen_now)
+    policy = evidence.photo_policy(from_app(current_app))
+    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.png())], now=frozen_now,
+                             policy=policy)
     assert len(files_under(photo_dir)) == 1
     db.session.rollback()
     assert files_under(photo_dir) == []
 
-    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.jpeg())], now=frozen_now)
+    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.jpeg())], now=frozen_now,
+                             policy=policy)
     db.session.commit()
     photo = db.session.scalars(select(SessionPhoto)).one()
-    evidence.remove_photo(photo, team.lead)
+    evidence.remove_photo(photo, team.lead, policy=policy)
     db.session.rollback()
     assert len(files_under(photo_dir)) == 1  # the removal was rolled back: the file stays
     photo = db.session.scalars(select(SessionPhoto)).one()
-    evidence.remove_photo(photo, team.lead)
+    evidence.remove_photo(photo, team.lead, policy=policy)
     db.session.commit()
     assert files_under(photo_dir) == []

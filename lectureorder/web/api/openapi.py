@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...domain.formats import SlotSettings
+
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -16,7 +18,9 @@ ERR = {"422": _json(_ref("ValidationErrors"), "Invalid input"),
 AUTH = [{"bearer": []}]
 
 
-def openapi_document() -> dict:
+def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) -> dict:
+    """The document; ``settings`` are the slot rules in force (lead time, window, cut)."""
+    settings = settings or SlotSettings()
     q = lambda name, desc, required=True, schema=None: {  # noqa: E731
         "name": name, "in": "query", "required": required, "description": desc,
         "schema": schema or {"type": "string"}}
@@ -36,8 +40,51 @@ def openapi_document() -> dict:
                         "type": "array", "items": {"type": "string"}}}}},
                 "Slot": {"type": "object", "required": ["start", "end", "label"], "properties": {
                     "start": {"type": "string", "format": "date-time"},
-                    "end": {"type": "string", "format": "date-time"},
-                    "label": {"type": "string", "description": "with the lunar date"}}},
+                    "end": {"type": "string", "format": "date-time",
+                            "description": "exclusive: a slot is [start, end)"},
+                    "label": {"type": "string", "description":
+                              "for people, in the request's language, with the lunar date, e.g. "
+                              "农历十月三十（12月8日 周二）09:30–11:30; a provisional slot's "
+                              "label ends in （待定） / (provisional)"},
+                    "provisional": {"type": "boolean", "description":
+                                    "true when the State Council's holiday arrangement for the "
+                                    "slot's year is not published yet (放假安排未公布): the days "
+                                    "off are estimated from the statutory holidays and the "
+                                    "customary breaks (National Day 1–7 Oct, Labour Day "
+                                    "1–5 May, Spring Festival 除夕 to 初六), so the slot may "
+                                    "still change; left out otherwise"},
+                    "notes": {"type": "array", "items": {"type": "string"},
+                              "description": "reminders for the people running it"}}},
+                "Market": {"type": "object", "required": [
+                    "id", "name", "cycle", "opens", "closes", "missing_30", "pauses",
+                    "spring_festival_pause"], "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
+                    "cycle": _ref("Cycle"),
+                    "opens": {"type": "string", "description": "HH:MM, local"},
+                    "closes": {"type": "string", "description": "HH:MM, local"},
+                    "missing_30": {"enum": ["skip", "next"], "description":
+                                   "a cycle using day 30 in a 29-day lunar month: that market "
+                                   "is skipped, or held on the next day (初一)"},
+                    "pauses": {"type": "array", "description":
+                               "periods without market, first and last day included",
+                               "items": {"type": "object", "required": ["first", "last"],
+                                         "properties": {
+                                             "first": {"type": "string", "format": "date"},
+                                             "last": {"type": "string", "format": "date"}}}},
+                    "spring_festival_pause": {
+                        "type": ["object", "null"], "description":
+                        "no market from days_before days before lunar new year's day (正月初一) "
+                        "to days_after days after it, both included; null: no such pause",
+                        "required": ["days_before", "days_after"], "properties": {
+                            "days_before": {"type": "integer", "minimum": 0, "maximum": 60},
+                            "days_after": {"type": "integer", "minimum": 0, "maximum": 60}}},
+                    "description": {"type": ["string", "null"],
+                                    "description": "the whole rule in words, in the request's "
+                                                   "language"}}},
+                "Place": {"type": "object", "required": ["id", "name"], "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]}}},
                 "Cycle": {"type": "object", "required": ["calendar"], "properties": {
                     "calendar": {"enum": ["lunar", "solar", "weekday"]},
                     "digits": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 9}},
@@ -82,14 +129,47 @@ def openapi_document() -> dict:
                     "summary": {"type": "string"},
                     "formats": {"type": "array", "items": {"type": "string"}}}}})}}},
             "/places": {"get": {"summary": "Townships with villages, schools and markets", "responses": {
-                "200": _json({"type": "object"})}}},
-            "/slots": {"get": {"summary": "Candidate slots for a format at a place", "parameters": [
-                q("format", "field_class | market_talk | mobile_film | school_talk"),
-                q("place_kind", "village | school | market"),
-                q("place_id", "id of the place", schema={"type": "integer"}),
-                q("from", "first date", schema={"type": "string", "format": "date"}),
-                q("to", "last date", schema={"type": "string", "format": "date"})],
-                "responses": {"200": _json({"type": "array", "items": _ref("Slot")}), **ERR}}},
+                "200": _json({"type": "object", "required": ["townships"], "properties": {
+                    "townships": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "lat": {"type": ["number", "null"]}, "lon": {"type": ["number", "null"]},
+                        "villages": {"type": "array", "items": _ref("Place")},
+                        "schools": {"type": "array", "items": _ref("Place")},
+                        "markets": {"type": "array", "items": _ref("Market"),
+                                    "description": "active markets only"}}}}}})}}},
+            "/slots": {"get": {
+                "summary": "Candidate slots for a format at a place",
+                "description":
+                    f"Earliest first. The window from..to holds at most "
+                    f"{settings.max_window_days} days, both included (a longer one is 422). "
+                    f"No slot starts sooner than {settings.min_lead_hours} hours from now. "
+                    f"The list is cut after `limit` slots (default {settings.max_slots}, the "
+                    f"slot rules' own cut): when slots were left out, the answer carries a "
+                    f'`Link: <...>; rel="next"` header whose URL asks for the next ones (the '
+                    f"same query with `from` set to the last slot's day and `after` to its "
+                    f"start); no such header means the list is complete. The answer stays a "
+                    f"JSON array.",
+                "parameters": [
+                    q("format", "field_class | market_talk | mobile_film | school_talk"),
+                    q("place_kind", "village | school | market"),
+                    q("place_id", "id of the place", schema={"type": "integer"}),
+                    q("from", "first date", schema={"type": "string", "format": "date"}),
+                    q("to", f"last date, included; at most {settings.max_window_days} days "
+                            "after from", schema={"type": "string", "format": "date"}),
+                    q("limit", f"at most this many slots (default {settings.max_slots})",
+                      required=False, schema={"type": "integer", "minimum": 1,
+                                              "maximum": max_limit,
+                                              "default": settings.max_slots}),
+                    q("after", "only slots starting after this time (the cursor the next link "
+                               "carries)", required=False,
+                      schema={"type": "string", "format": "date-time"})],
+                "responses": {"200": {
+                    "description": "OK",
+                    "headers": {"Link": {"description":
+                                         'rel="next": the URL of the slots left out, only when '
+                                         "the list was cut", "schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": {
+                        "type": "array", "items": _ref("Slot")}}}}, **ERR}}},
             "/orders": {"post": {"summary": "Place an order", "requestBody": {
                 "required": True, "content": {"application/json": {"schema": _ref("OrderIn")}}},
                 "responses": {"201": _json(_ref("OrderStatus"), "Created"), **ERR}}},

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...domain import formats as fm
+from ...domain.availability import Unavailable
+from ...domain.calendars import TZ
 from ...domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ...extensions import db, limiter
 from ...models import Member, Order, Township
 from ...services import dispatch, fulfilment, ordering, scheduling
 from ...services.accounts import authenticate, issue_token
 from ...services.clock import now_utc
+from .. import edge
 from ..access import api_coordinator, api_member, api_public
 from ..forms import error_dict
 from ..i18n import current_lang
@@ -24,6 +27,7 @@ from .schema import (
     a_datetime,
     body,
     integer,
+    iso,
     offer_json,
     order_request,
     order_status_json,
@@ -39,7 +43,11 @@ def unprocessable(exc: ValidationFailed | DomainError):
 
 
 def conflict(exc: Conflict):
-    return jsonify({"error": gettext(exc.reason, **exc.params), "status": 409}), 409
+    body = {"error": gettext(exc.reason, **exc.params), "status": 409}
+    if isinstance(exc, Unavailable):  # every reason the member is not free, by code and in words
+        body["reasons"] = [{"code": r.code, "message": gettext(r.message, **r.params)}
+                           for r in exc.reasons]
+    return jsonify(body), 409
 
 
 @bp.errorhandler(ValidationFailed)
@@ -63,7 +71,8 @@ def _domain_error(exc):
 @bp.get("/openapi.json")
 @api_public
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(scheduling.slot_settings(edge.settings()),
+                                    max_limit=MAX_SLOT_LIMIT))
 
 
 @bp.get("/menu")
@@ -83,19 +92,39 @@ def places():
     towns = db.session.scalars(select(Township).order_by(Township.position, Township.id).options(
         selectinload(Township.villages), selectinload(Township.schools),
         selectinload(Township.markets))).all()
+    lang = current_lang()
 
     def point(p) -> dict:
         return {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon}
 
     return jsonify({"townships": [
-        {"id": t.id, "name": t.display(current_lang()), "lat": t.lat, "lon": t.lon,
+        {"id": t.id, "name": t.display(lang), "lat": t.lat, "lon": t.lon,
          "villages": [point(v) for v in t.villages],
          "schools": [point(s) for s in t.schools],
          "markets": [point(m) | {"cycle": m.cycle, "opens": m.opens.strftime("%H:%M"),
-                                 "closes": m.closes.strftime("%H:%M")}
+                                 "closes": m.closes.strftime("%H:%M")} | market_policy_json(m, lang)
                      for m in t.markets if m.active]}
         for t in towns
     ]})
+
+
+def market_policy_json(market, lang: str) -> dict:
+    """The whole market rule beside its cycle, read through the rule the scheduler uses."""
+    try:
+        rule = scheduling.market_rule(market)
+    except DomainError:
+        # A stored rule the domain refuses proposes no slot; still show what is stored.
+        before, after = market.spring_festival_days_before, market.spring_festival_days_after
+        return {"missing_30": market.missing_30 or "skip",
+                "pauses": [{"first": a, "last": b} for a, b in market.pauses or ()],
+                "spring_festival_pause": None if before is None and not after else
+                {"days_before": before or 0, "days_after": after or 0},
+                "description": None}
+    return rule.policy_to_contract() | {"description": rule.describe(lang)}
+
+
+# The most slots one answer of GET /slots carries; the default is the slot rules' own cut.
+MAX_SLOT_LIMIT = 60
 
 
 @bp.get("/slots")
@@ -107,6 +136,8 @@ def slots():
     place_id = integer(args.get("place_id"), "place_id", errors)
     earliest = a_date(args.get("from"), "from", errors)
     latest = a_date(args.get("to"), "to", errors)
+    after = a_datetime(args["after"], "after", errors) if "after" in args else None
+    limit = _slot_limit(args.get("limit"), errors)
     if fmt not in {f.value for f in fm.Format}:
         errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
     if place_id is None:
@@ -114,15 +145,61 @@ def slots():
     if earliest is None or latest is None:
         errors.append(DomainError("from", N_("Please give a date window (from, to).")))
     ValidationFailed.collect(errors)
-    found = scheduling.propose_slots(fmt, kind, place_id, earliest, latest, now=now_utc())
-    return jsonify([slot_json(s.start, s.end) | {"notes": [gettext(n) for n in s.notes]}
-                    for s in found])
+    found, cut = _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now_utc())
+    response = jsonify([slot_json(s.start, s.end, s.provisional)
+                        | {"notes": [gettext(n) for n in s.notes]} for s in found])
+    if cut:
+        last = found[-1].start
+        query = {"format": fmt, "place_kind": kind, "place_id": place_id,
+                 "from": last.astimezone(TZ).date().isoformat(), "to": latest.isoformat(),
+                 "after": iso(last)}
+        if limit is not None:
+            query["limit"] = limit
+        response.headers["Link"] = f'<{url_for("api.slots", **query)}>; rel="next"'
+    return response
+
+
+def _slot_limit(value: str | None, errors: list) -> int | None:
+    if value is None:
+        return None
+    limit = integer(value, "limit", errors)
+    if limit is not None and not 1 <= limit <= MAX_SLOT_LIMIT:
+        errors.append(DomainError("limit", N_("Choose a limit from 1 to %(max)s."),
+                                  max=MAX_SLOT_LIMIT))
+    return limit
+
+
+def _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now):
+    """Up to ``limit`` slots starting after ``after``, and whether more were left out.
+
+    The slot rules stop at their own cut (``max_slots``), so when a batch comes back full the
+    next one is asked from the day of its last slot; one slot beyond the page tells a cut list
+    from one that happens to end there.
+    """
+    settings = edge.settings()
+    per_call = scheduling.slot_settings(settings).max_slots
+    limit = limit or per_call
+    day = earliest
+    if after is not None and after.astimezone(TZ).date() <= latest:
+        day = max(earliest, after.astimezone(TZ).date())
+    found: list = []
+    while True:
+        batch = scheduling.propose_slots(fmt, kind, place_id, day, latest, now=now,
+                                         settings=settings)
+        fresh = [s for s in batch if after is None or s.start > after]
+        found.extend(fresh)
+        if len(found) > limit:
+            return found[:limit], True
+        if len(batch) < per_call or not fresh:
+            return found, False
+        after = batch[-1].start
+        day = after.astimezone(TZ).date()
 
 
 @bp.post("/orders")
 @api_public
 def place_order():
-    order = ordering.place_order(order_request(body()), now=now_utc())
+    order = ordering.place_order(order_request(body()), now=now_utc(), settings=edge.settings())
     db.session.commit()
     return jsonify(order_status_json(order)), 201
 
@@ -216,7 +293,7 @@ def decline(offer_id: int):
     data = body()
     try:
         offer = dispatch.decline_offer(offer_id, g.api_user.member, text(data, "reason", []),
-                                       now=now_utc())
+                                       now=now_utc(), settings=edge.settings())
     except LookupError:
         abort(404)
     db.session.commit()
@@ -278,7 +355,7 @@ def candidates(code: str):
     order = db.session.scalar(select(Order).where(Order.code == code.upper()))
     if order is None:
         abort(404)
-    ranking, slots = dispatch.candidates_for(order, now=now_utc())
+    ranking, slots = dispatch.candidates_for(order, now=now_utc(), settings=edge.settings())
     names = dict(db.session.execute(select(Member.id, Member.name)).all())
     return jsonify({
         "code": order.code,
@@ -301,7 +378,6 @@ def candidates(code: str):
 # ------------------------------------------------------------------ calendar feed (coordinators)
 
 from ...services import calendar_view  # noqa: E402
-from .schema import iso  # noqa: E402
 
 
 def calendar_session_json(s) -> dict:

@@ -113,10 +113,16 @@ def order_request(data: dict) -> OrderRequest:
     return req
 
 
-def slot_json(start: datetime, end: datetime) -> dict:
-    label = f"{cal.date_label(start.astimezone(cal.TZ).date(), current_lang())} " \
-            f"{start.astimezone(cal.TZ):%H:%M}–{end.astimezone(cal.TZ):%H:%M}"
-    return {"start": iso(start), "end": iso(end), "label": label}
+def slot_json(start: datetime, end: datetime, provisional: bool | None = None) -> dict:
+    """A slot as the contract shows it; ``provisional`` (None: decided by the day's year) adds
+    ``"provisional": true`` and the mark in the label, and is left out otherwise."""
+    if provisional is None:
+        provisional = cal.is_provisional(start.astimezone(cal.TZ).date())
+    label = cal.slot_label(start, end, current_lang(), provisional)
+    out = {"start": iso(start), "end": iso(end), "label": label}
+    if provisional:
+        out["provisional"] = True
+    return out
 
 
 def session_json(s: LectureSession, *, full_phone: bool) -> dict:

@@ -18,6 +18,8 @@ from ...extensions import db
 from ...models import Blackout, EquipmentKit, HolidayOverride, Market, School, SchoolTerm, Township
 from ...services import calendar_admin as admin
 from ...services import clock
+from ...services import holidays_admin as holidays
+from ...services import screenings_admin as screenings
 from ..access import coordinator_required
 from ..forms import apply_errors
 from ..i18n import current_lang
@@ -239,11 +241,11 @@ def admin_holidays():
     form = HolidayForm() if request.method == "POST" else HolidayForm(data={
         "day": _iso_day(request.args.get("day", "")), "name": request.args.get("name", "")[:60],
     })
-    if _save(form, lambda: admin.create_holiday(form.to_data(), now=clock.now_utc(),
+    if _save(form, lambda: holidays.create_holiday(form.to_data(), now=clock.now_utc(),
                                                 actor=current_user),
              gettext("Date saved.")):
         return redirect(url_for(".admin_holidays"))
-    return _page("coord/admin/holidays.html", form, overview=admin.holiday_overview(_today()),
+    return _page("coord/admin/holidays.html", form, overview=holidays.holiday_overview(_today()),
                  action_form=ActionForm())
 
 
@@ -262,7 +264,7 @@ def admin_holiday_edit(override_id: int):
         "day": override.day, "name": override.name,
         "working": "working" if override.working else "holiday",
     })
-    if _save(form, lambda: admin.update_holiday(override, form.to_data(), now=clock.now_utc(),
+    if _save(form, lambda: holidays.update_holiday(override, form.to_data(), now=clock.now_utc(),
                                                 actor=current_user),
              gettext("Date saved.")):
         return redirect(url_for(".admin_holidays"))
@@ -275,7 +277,7 @@ def admin_holiday_edit(override_id: int):
 def admin_holiday_delete(override_id: int):
     override = _get_or_404(HolidayOverride, override_id)
     _check_action_form()
-    admin.delete_holiday(override, now=clock.now_utc(), actor=current_user)
+    holidays.delete_holiday(override, now=clock.now_utc(), actor=current_user)
     db.session.commit()
     flash(gettext("Date deleted."), "success")
     return redirect(url_for(".admin_holidays"))
@@ -291,17 +293,17 @@ def admin_film_season():
     if request.method == "POST":
         form = FilmSeasonForm()
     else:
-        season = admin.film_season_view(default_all_year)
+        season = screenings.film_season_view(default_all_year)
         form = FilmSeasonForm(data={
             "all_year": season.all_year, "start_month": season.start[0],
             "start_day": season.start[1], "end_month": season.end[0], "end_day": season.end[1],
         })
-    if _save(form, lambda: admin.save_film_season(form.to_data(), now=clock.now_utc(),
+    if _save(form, lambda: screenings.save_film_season(form.to_data(), now=clock.now_utc(),
                                                   actor=current_user),
              gettext("Film season saved.")):
         return redirect(url_for(".admin_film_season"))
     return _page("coord/admin/film_season.html", form,
-                 season=admin.film_season_view(default_all_year))
+                 season=screenings.film_season_view(default_all_year))
 
 
 # --- Equipment kits ----------------------------------------------------------------------------
@@ -310,7 +312,7 @@ def admin_film_season():
 @bp.get("/admin/kits")
 @coordinator_required
 def admin_kits():
-    return render_template("coord/admin/kits.html", kits=admin.kits_overview())
+    return render_template("coord/admin/kits.html", kits=screenings.kits_overview())
 
 
 @bp.route("/admin/kits/new", methods=["GET", "POST"])
@@ -318,7 +320,7 @@ def admin_kits():
 def admin_kit_new():
     form = KitForm()
     form.base_township_id.choices = township_choices(_townships(), current_lang())
-    if _save(form, lambda: admin.create_kit(form.to_data(), now=clock.now_utc(),
+    if _save(form, lambda: screenings.create_kit(form.to_data(), now=clock.now_utc(),
                                             actor=current_user),
              gettext("Kit saved.")):
         return redirect(url_for(".admin_kits"))
@@ -334,7 +336,7 @@ def admin_kit_edit(kit_id: int):
         "base_township_id": str(kit.base_township_id or ""),
     })
     form.base_township_id.choices = township_choices(_townships(), current_lang())
-    if _save(form, lambda: admin.update_kit(kit, form.to_data(), now=clock.now_utc(),
+    if _save(form, lambda: screenings.update_kit(kit, form.to_data(), now=clock.now_utc(),
                                             actor=current_user),
              gettext("Kit saved.")):
         return redirect(url_for(".admin_kits"))

@@ -1,8 +1,9 @@
 """Forms of the calendar administration pages (markets, terms, blackouts, 调休, season, kits).
 
 The forms only read the input (CSRF, dates, times, numbers); the rules — required fields,
-lengths, choices, ranges — are the service's, so every broken rule is reported at once, each
-next to its field, in words that say what to do (not WTForms' "Not a valid choice").
+lengths, choices, ranges — are the domain's and the service's, so every broken rule is reported
+at once, each next to its field, in words that say what to do (not WTForms' "Not a valid
+choice"), and a market cycle gets the same message whichever way it arrives.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from ...services import calendar_admin as admin
+from ...services import holidays_admin as holidays
+from ...services import screenings_admin as screenings
 from ..forms import MultiCheckboxField
 
 WEEKDAY_CHOICES = [
@@ -58,7 +61,7 @@ class MarketForm(FlaskForm):
     pattern = RadioField(_l("Market days are given as"), validate_choice=False, default="digits",
                          choices=[("digits", _l("Last digits of the day (逢三六九)")),
                                   ("days", _l("Day numbers (初一、十五)"))])
-    cycle = StringField(_l("Market days"), validators=[Length(max=120)])
+    cycle = StringField(_l("Market days"))
     weekdays = MultiCheckboxField(_l("Weekdays (for a weekly market)"), choices=WEEKDAY_CHOICES,
                                   coerce=int, validate_choice=False)
     missing_30 = SelectField(_l("In a lunar month with only 29 days, a market on day 30"),
@@ -67,7 +70,7 @@ class MarketForm(FlaskForm):
                                       ("next", _l("moves to the next day (初一)"))])
     opens = TimeField(_l("Opens"), validators=[Optional()], default=time(9, 30))
     closes = TimeField(_l("Closes"), validators=[Optional()], default=time(12, 0))
-    pauses = TextAreaField(_l("Pauses (no market)"), validators=[Optional(), Length(max=2000)])
+    pauses = TextAreaField(_l("Pauses (no market)"))
     spring_festival_days_before = IntegerField(_l("Spring Festival pause: days before"),
                                                validators=[Optional()])
     spring_festival_days_after = IntegerField(_l("Spring Festival pause: days after"),
@@ -120,9 +123,9 @@ class HolidayForm(FlaskForm):
     ])
     name = StringField(_l("Holiday it belongs to (e.g. 春节)"))
 
-    def to_data(self) -> admin.HolidayData:
+    def to_data(self) -> holidays.HolidayData:
         working = {"working": True, "holiday": False}.get(self.working.data or "")
-        return admin.HolidayData(day=self.day.data, working=working, name=self.name.data or "")
+        return holidays.HolidayData(day=self.day.data, working=working, name=self.name.data or "")
 
 
 class FilmSeasonForm(FlaskForm):
@@ -132,8 +135,8 @@ class FilmSeasonForm(FlaskForm):
     end_month = IntegerField(_l("Season ends: month"), validators=[Optional()])
     end_day = IntegerField(_l("day"), validators=[Optional()])
 
-    def to_data(self) -> admin.FilmSeasonData:
-        return admin.FilmSeasonData(
+    def to_data(self) -> screenings.FilmSeasonData:
+        return screenings.FilmSeasonData(
             all_year=bool(self.all_year.data), start_month=self.start_month.data,
             start_day=self.start_day.data, end_month=self.end_month.data,
             end_day=self.end_day.data,
@@ -146,8 +149,8 @@ class KitForm(FlaskForm):
     base_township_id = SelectField(_l("Kept in township (optional)"), validate_choice=False)
     active = BooleanField(_l("Active (can be booked for screenings)"), default=True)
 
-    def to_data(self) -> admin.KitData:
-        return admin.KitData(
+    def to_data(self) -> screenings.KitData:
+        return screenings.KitData(
             name=self.name.data or "", contents=self.contents.data or "",
             base_township_id=_id_or_none(self.base_township_id.data),
             active=bool(self.active.data),

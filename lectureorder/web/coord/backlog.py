@@ -6,12 +6,12 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from ...domain.errors import DomainError
 from ...extensions import db
 from ...services import batch
 from ...services.clock import now_utc
+from .. import edge
 from ..access import coordinator_required
-from ..forms import apply_errors
+from ..errors import domain_errors
 from . import bp
 from .forms import BacklogForm
 
@@ -20,7 +20,7 @@ SKIPPED_SHOWN = 10
 
 
 def _preview(form: BacklogForm, status: int = 200):
-    plan = batch.plan_backlog(now_utc())
+    plan = batch.plan_backlog(now_utc(), settings=edge.settings())
     form.plan.data = plan.token
     return render_template("coord/backlog.html", plan=plan, form=form), status
 
@@ -35,15 +35,18 @@ def backlog():
 @coordinator_required
 def send_backlog():
     form = BacklogForm()
-    if not form.validate_on_submit():
-        return _preview(form, 422)
-    try:
-        report = batch.apply_backlog(form.proposals, now=now_utc(), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return _preview(form, 422)
-    db.session.commit()
+    errors = domain_errors(form)
+    if form.validate_on_submit():
+        with errors:
+            report = batch.apply_backlog(form.proposals, now=now_utc(), actor=current_user,
+                                         settings=edge.settings())
+            db.session.commit()
+            _flash_report(report)
+            return redirect(url_for(".backlog"))
+    return _preview(form, errors.status)
+
+
+def _flash_report(report) -> None:
     flash(ngettext("Sent %(num)d offer.", "Sent %(num)d offers.", len(report.sent)), "success")
     for item in report.skipped[:SKIPPED_SHOWN]:
         flash(gettext("Not sent for %(code)s: %(why)s", code=item.code,
@@ -51,4 +54,3 @@ def send_backlog():
     if len(report.skipped) > SKIPPED_SHOWN:
         flash(gettext("%(n)d more were not sent; they are still in the backlog below.",
                       n=len(report.skipped) - SKIPPED_SHOWN), "error")
-    return redirect(url_for(".backlog"))

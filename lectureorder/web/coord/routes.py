@@ -11,15 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from ...domain import formats as fm
-from ...domain.errors import Conflict, DomainError, ValidationFailed
 from ...domain.lifecycle import OrderStatus
 from ...extensions import db
 from ...models import LectureSession, Member, Offer, Order, SessionStatus, Topic, Township
 from ...services import dispatch, ordering, scheduling
 from ...services.clock import local_today, now_utc
 from ...services.unit import flush_or_conflict
+from .. import edge
 from ..access import coordinator_required
-from ..forms import StaffOrderForm, apply_errors
+from ..errors import domain_errors
+from ..forms import StaffOrderForm
 from ..templating import slot_label
 from . import bp
 from .forms import ActionForm, AssignForm, CancelOrderForm, MoveForm, RainForm
@@ -73,7 +74,7 @@ def index():
 def order(code: str):
     item = _order_or_404(code)
     now = now_utc()
-    ranking, slots = dispatch.candidates_for(item, now=now)
+    ranking, slots = dispatch.candidates_for(item, now=now, settings=edge.settings())
     members = {m.id: m for m in db.session.scalars(select(Member).order_by(Member.id))}
     form = AssignForm()
     form.member.choices = [(c.member_id, f"{members[c.member_id].name} ({c.score:.1f})")
@@ -88,7 +89,8 @@ def order(code: str):
         earliest, latest = scheduling.reschedule_window(session, now=now)
         move_form.slot_start.choices = [
             (s.start.isoformat(), slot_label(s.start, s.end))
-            for s in scheduling.free_slots_for_session(session, earliest, latest, now=now)
+            for s in scheduling.free_slots_for_session(session, earliest, latest, now=now,
+                                                       settings=edge.settings())
             if s.start != session.start
         ]
     return render_template(
@@ -117,14 +119,11 @@ def move(code: str):
     if not form.validate_on_submit():
         flash(gettext("Please choose one of the proposed times."), "error")
         return redirect(url_for(".order", code=item.code))
-    try:
+    with domain_errors():
         scheduling.reschedule_session(session, _parse_start(form.slot_start.data), now=now_utc(),
-                                      actor=current_user, reason=form.reason.data or "")
+                                      actor=current_user, reason=form.reason.data or "",
+                                      settings=edge.settings())
         flush_or_conflict()
-    except (Conflict, DomainError) as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
         db.session.commit()
         flash(gettext("Moved to %(when)s. The member and the requester are told.",
                       when=slot_label(session.start, session.end)), "success")
@@ -136,28 +135,27 @@ def move(code: str):
 def rain():
     """Weather: call off an evening's screenings and move each to its next valid evening."""
     form = RainForm()
+    errors = domain_errors(form)
     now = now_utc()
     if request.method == "GET" and not form.day.data:
         form.day.data = local_today(now)
     if request.method == "POST":
         if form.validate_on_submit():
-            moved = scheduling.rain_out(form.day.data, now=now, actor=current_user)
-            try:
+            with errors:
+                moved = scheduling.rain_out(form.day.data, now=now, actor=current_user,
+                                            settings=edge.settings())
                 flush_or_conflict()
-            except Conflict as exc:
-                db.session.rollback()
-                flash(gettext(exc.reason, **exc.params), "error")
-            else:
                 db.session.commit()
                 flash(gettext("%(moved)d screening(s) moved, %(left)d back to the coordinator.",
                               moved=sum(1 for _, slot in moved if slot), left=sum(1 for _, slot in moved if not slot)),
                       "success")
                 return redirect(url_for(".rain", day=form.day.data.isoformat()))
-        return render_template("coord/rain.html", form=form, plan=[]), 422
+        return render_template("coord/rain.html", form=form, plan=[]), errors.status
     day = request.args.get("day")
     if day:
         form.day.data = _parse_day(day) or form.day.data
-    plan = scheduling.rain_plan(form.day.data, now=now) if form.day.data else []
+    plan = (scheduling.rain_plan(form.day.data, now=now, settings=edge.settings())
+            if form.day.data else [])
     return render_template("coord/rain.html", form=form, plan=plan)
 
 
@@ -179,13 +177,9 @@ def assign(code: str):
         flash(gettext("Please choose a team member."), "error")
         return redirect(url_for(".order", code=item.code))
     member = db.session.get(Member, form.member.data)
-    try:
+    with domain_errors():
         dispatch.assign(item, member, _parse_start(form.slot_start.data), now=now_utc(),
-                        actor=current_user)
-    except (Conflict, DomainError) as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
+                        actor=current_user, settings=edge.settings())
         db.session.commit()
         flash(gettext("Assigned to %(name)s.", name=member.name), "success")
     return redirect(url_for(".order", code=item.code))
@@ -197,17 +191,14 @@ def redispatch(code: str):
     item = _order_or_404(code)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        offers = dispatch.reoffer(item, now=now_utc(), actor=current_user)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-        return redirect(url_for(".order", code=item.code))
-    db.session.commit()
-    if offers:
-        flash(gettext("Offered again."), "success")
-    else:
-        flash(gettext("Still nobody can take it; please assign by hand."), "error")
+    with domain_errors():
+        offers = dispatch.reoffer(item, now=now_utc(), actor=current_user,
+                                  settings=edge.settings())
+        db.session.commit()
+        if offers:
+            flash(gettext("Offered again."), "success")
+        else:
+            flash(gettext("Still nobody can take it; please assign by hand."), "error")
     return redirect(url_for(".order", code=item.code))
 
 
@@ -219,12 +210,8 @@ def cancel(code: str):
     if not form.validate_on_submit():
         flash(gettext("Please give a reason."), "error")
         return redirect(url_for(".order", code=item.code))
-    try:
+    with domain_errors():
         ordering.cancel_order(item, now=now_utc(), actor=current_user, reason=form.reason.data)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
         db.session.commit()
         flash(gettext("The order has been cancelled."), "success")
     return redirect(url_for(".order", code=item.code))
@@ -256,20 +243,16 @@ def new_order():
     form = StaffOrderForm()
     topics = ordering.active_topics()
     form.fill_choices(topics)
+    errors = domain_errors(form)
     if form.validate_on_submit():
-        try:
+        with errors:
             item = ordering.place_order(form.to_request(form.channel.data), now=now_utc(),
-                                        actor=current_user)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
+                                        actor=current_user, settings=edge.settings())
             db.session.commit()
             flash(gettext("Order %(code)s placed. Read the code to the caller.", code=item.code),
                   "success")
             return redirect(url_for(".order", code=item.code))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("coord/new_order.html", form=form), status
+    return render_template("coord/new_order.html", form=form), errors.status
 
 
 @bp.get("/offers")

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ...domain.errors import DomainError, ValidationFailed
 from ...extensions import db
 from ...models import Member
 from ...services import team
 from ...services.clock import now_utc
 from ..access import coordinator_required
-from ..forms import LeaveForm, apply_errors
+from ..errors import domain_errors
+from ..forms import LeaveForm
 from ..leave import RemoveLeaveForm, delete_leave, leave_saved
 from . import bp
 from .team_forms import MemberForm
@@ -32,9 +32,7 @@ def members():
     return render_template("coord/team/members.html", members=team.team(now=now), now=now)
 
 
-def _page(member: Member, form: MemberForm, leave_form: LeaveForm):
-    status = 422 if (form.errors or form.form_errors or leave_form.errors
-                     or leave_form.form_errors) else 200
+def _page(member: Member, form: MemberForm, leave_form: LeaveForm, status: int):
     return render_template(
         "coord/team/member.html", member=member, form=form, new_leave=leave_form,
         leaves=team.current_leave(member, now=now_utc()), remove_form=RemoveLeaveForm(),
@@ -54,17 +52,14 @@ def _member_form(member: Member, *, submitted: bool) -> MemberForm:
 def member(member_id: int):
     item = _member_or_404(member_id)
     form = _member_form(item, submitted=request.method == "POST")
+    errors = domain_errors(form)
     if form.validate_on_submit():
-        try:
+        with errors:
             team.update_member(item, form.changes(), now=now_utc(), actor=current_user)
-        except (DomainError, ValidationFailed) as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
             db.session.commit()
             flash(gettext("Saved."), "success")
             return redirect(url_for(".member", member_id=item.id))
-    return _page(item, form, LeaveForm(formdata=None))
+    return _page(item, form, LeaveForm(formdata=None), errors.status)
 
 
 @bp.post("/members/<int:member_id>/leave")
@@ -72,19 +67,16 @@ def member(member_id: int):
 def member_leave(member_id: int):
     item = _member_or_404(member_id)
     leave_form = LeaveForm()
+    errors = domain_errors(leave_form)
     if leave_form.validate_on_submit():
         start, end = leave_form.period()
-        try:
+        with errors:
             result = team.add_leave(item, start, end, leave_form.reason.data or "",
                                     now=now_utc(), actor=current_user)
-        except (DomainError, ValidationFailed) as exc:
-            db.session.rollback()
-            apply_errors(leave_form, exc)
-        else:
             db.session.commit()
             leave_saved(result)
             return redirect(url_for(".member", member_id=item.id))
-    return _page(item, _member_form(item, submitted=False), leave_form)
+    return _page(item, _member_form(item, submitted=False), leave_form, errors.status)
 
 
 @bp.post("/members/<int:member_id>/leave/<int:leave_id>/delete")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from ...domain.errors import DomainError, ValidationFailed
 from ...extensions import db
 from ...services import team
 from ...services.clock import now_utc
 from ..access import member_required
-from ..forms import LeaveForm, apply_errors
+from ..errors import domain_errors
+from ..forms import LeaveForm
 from ..leave import RemoveLeaveForm, leave_saved
 from ..leave import delete_leave as remove_leave
 from . import bp
@@ -22,22 +22,18 @@ def availability():
     member = current_user.member
     now = now_utc()
     form = LeaveForm()
+    errors = domain_errors(form)
     if form.validate_on_submit():
         start, end = form.period()
-        try:
+        with errors:
             result = team.add_leave(member, start, end, form.reason.data or "", now=now,
                                     actor=current_user)
-        except (DomainError, ValidationFailed) as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
             db.session.commit()
             leave_saved(result)
             return redirect(url_for(".availability"))
-    status = 422 if form.errors or form.form_errors else 200
     return render_template("member/availability.html", member=member, form=form,
                            leaves=team.current_leave(member, now=now),
-                           remove_form=RemoveLeaveForm()), status
+                           remove_form=RemoveLeaveForm()), errors.status
 
 
 @bp.post("/availability/<int:leave_id>/delete")

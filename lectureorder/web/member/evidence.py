@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 
-from ...domain.errors import Conflict, ValidationFailed
 from ...extensions import db
 from ...models import SessionStatus
 from ...services import evidence as evidence_service
 from ...services.clock import now_utc
+from .. import edge
 from ..access import member_required
-from ..forms import apply_errors
+from ..errors import domain_errors
 from ..photos import send_photo
 from . import bp
 from .forms import EvidenceForm, RemovePhotoForm
@@ -33,27 +33,20 @@ def evidence(session_id: int):
         flash(gettext("Record the delivery first; then photos can be added."), "info")
         return redirect(url_for(".delivery", session_id=session.id))
     form = EvidenceForm()
+    errors = domain_errors(form)
     if form.validate_on_submit():
-        try:
+        with errors:
             added = evidence_service.record_evidence(
                 session, current_user.member, form.signin_count.data, uploads(form.photos),
-                now=now_utc())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            flash(gettext(exc.reason, **exc.params), "error")
-        else:
+                now=now_utc(), policy=edge.photo_policy())
             db.session.commit()
             flash(ngettext("Saved; %(num)d photo added.", "Saved; %(num)d photos added.",
                            len(added)) if added else gettext("Saved."), "success")
             return redirect(url_for(".evidence", session_id=session.id))
     elif not form.is_submitted():
         form.signin_count.data = session.signin_count
-    status = 422 if form.errors or form.form_errors else 200
     return render_template("member/evidence.html", session=session, form=form,
-                           remove_form=RemovePhotoForm(), member=current_user.member), status
+                           remove_form=RemovePhotoForm(), member=current_user.member), errors.status
 
 
 @bp.get("/photos/<int:photo_id>")
@@ -76,12 +69,8 @@ def remove_photo(photo_id: int):
     session_id = item.session_id
     if not RemovePhotoForm().validate_on_submit():
         abort(400)
-    try:
-        evidence_service.remove_photo(item, current_user.member)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-    else:
+    with domain_errors():
+        evidence_service.remove_photo(item, current_user.member, policy=edge.photo_policy())
         db.session.commit()
         flash(gettext("The photo has been removed."), "success")
     return redirect(url_for(".evidence", session_id=session_id))

@@ -8,13 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ...domain.errors import Conflict, DomainError, ValidationFailed
 from ...extensions import db
 from ...models import Offer, SessionStatus
 from ...services import dispatch, fulfilment
 from ...services.clock import now_utc
+from .. import edge
 from ..access import member_required
-from ..forms import apply_errors
+from ..errors import domain_errors
 from ..templating import slot_label
 from . import bp
 from .forms import AcceptForm, DeclineForm, DeliveryForm
@@ -70,16 +70,12 @@ def accept(offer_id: int):
         for message in form.slot_start.errors:
             flash(message, "error")
         return redirect(url_for(".index"))
-    try:
+    with domain_errors():
         session = dispatch.accept_offer(offer.id, current_user.member,
                                         datetime.fromisoformat(form.slot_start.data), now=now_utc())
-    except (Conflict, DomainError) as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-        return redirect(url_for(".index"))
-    db.session.commit()
-    flash(gettext("Accepted. The session is on your schedule: %(when)s.",
-                  when=slot_label(session.start, session.end)), "success")
+        db.session.commit()
+        flash(gettext("Accepted. The session is on your schedule: %(when)s.",
+                      when=slot_label(session.start, session.end)), "success")
     return redirect(url_for(".index"))
 
 
@@ -88,22 +84,17 @@ def accept(offer_id: int):
 def decline(offer_id: int):
     offer = _own_offer(offer_id)
     form = DeclineForm()
+    errors = domain_errors(form)
     if form.validate_on_submit():
-        try:
-            dispatch.decline_offer(offer.id, current_user.member, form.reason.data, now=now_utc())
-        except Conflict as exc:
-            db.session.rollback()
-            flash(gettext(exc.reason, **exc.params), "error")
-            return redirect(url_for(".index"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
+        with errors:
+            dispatch.decline_offer(offer.id, current_user.member, form.reason.data, now=now_utc(),
+                                   settings=edge.settings())
             db.session.commit()
             flash(gettext("Declined. The order goes to the next team member."), "info")
             return redirect(url_for(".index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("member/decline.html", offer=offer, form=form), status
+        if errors.conflict:
+            return redirect(url_for(".index"))
+    return render_template("member/decline.html", offer=offer, form=form), errors.status
 
 
 @bp.route("/sessions/<int:session_id>/delivery", methods=["GET", "POST"])
@@ -113,25 +104,19 @@ def delivery(session_id: int):
     if session.status == SessionStatus.DELIVERED and request.method == "GET":
         return redirect(url_for(".evidence", session_id=session.id))  # photos, sign-ins
     form = DeliveryForm()
+    errors = domain_errors(form)
     if form.validate_on_submit():
-        try:
+        with errors:
             fulfilment.record_delivery(session, current_user.member, form.headcount.data,
                                        form.notes.data or "", now=now_utc(),
                                        signin_count=form.signin_count.data,
-                                       photos=uploads(form.photos))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        except Conflict as exc:
-            db.session.rollback()
-            flash(gettext(exc.reason, **exc.params), "error")
-            return redirect(url_for(".index"))
-        else:
+                                       photos=uploads(form.photos), policy=edge.photo_policy())
             db.session.commit()
             flash(gettext("Delivery recorded. Thank you!"), "success")
             return redirect(url_for(".index"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("member/delivery.html", session=session, form=form), status
+        if errors.conflict:
+            return redirect(url_for(".index"))
+    return render_template("member/delivery.html", session=session, form=form), errors.status
 
 
 from . import availability  # noqa: E402,F401  (its routes register on bp too)

@@ -17,13 +17,14 @@ from flask import (
 from flask_babel import gettext
 from sqlalchemy import select, text
 
-from ...domain.errors import Conflict, ValidationFailed
 from ...extensions import db, limiter
 from ...models import Order, Topic
 from ...services import ordering
 from ...services.clock import local_today, now_utc
+from .. import edge
 from ..access import public
-from ..forms import OrderForm, apply_errors
+from ..errors import domain_errors
+from ..forms import OrderForm
 from ..i18n import LANG_COOKIE
 from ..safety import safe_next
 from . import bp
@@ -54,6 +55,7 @@ def new_order():
     form = OrderForm()
     topics = ordering.active_topics()
     form.fill_choices(topics)
+    errors = domain_errors(form)
     if request.method == "GET":
         wanted = request.args.get("topic")
         if wanted in {t.code for t in topics}:
@@ -61,19 +63,14 @@ def new_order():
         today = local_today(now_utc())
         form.earliest.data = form.earliest.data or today
     if form.validate_on_submit():
-        try:
-            order = ordering.place_order(form.to_request("qr"), now=now_utc())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
+        with errors:
+            order = ordering.place_order(form.to_request("qr"), now=now_utc(),
+                                         settings=edge.settings())
             db.session.commit()
             session[PLACED_KEY] = order.code
             session[TRACK_KEY] = order.code
             return redirect(url_for(".placed"))
-    return render_template("public/new_order.html", form=form, topics=topics), (
-        422 if form.errors or form.form_errors else 200
-    )
+    return render_template("public/new_order.html", form=form, topics=topics), errors.status
 
 
 @bp.get("/orders/placed")
@@ -121,12 +118,8 @@ def cancel():
         return redirect(url_for(".track"))
     form = CancelForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors():
             ordering.cancel_order(order, now=now_utc(), reason=form.reason.data or "")
-        except Conflict as exc:
-            db.session.rollback()
-            flash(gettext(exc.reason, **exc.params), "error")
-        else:
             db.session.commit()
             flash(gettext("Your order has been cancelled."), "success")
     return redirect(url_for(".track"))
@@ -139,23 +132,17 @@ def rate():
     if order is None:
         return redirect(url_for(".track"))
     form = RateForm()
-    if not form.validate_on_submit():
-        return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
-                               rate_form=form), 422
-    try:
-        ordering.rate_order(order, form.rating.data, form.comment.data or "", now=now_utc())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
-                               rate_form=form), 422
-    except Conflict as exc:
-        db.session.rollback()
-        flash(gettext(exc.reason, **exc.params), "error")
-        return redirect(url_for(".track"))
-    db.session.commit()
-    flash(gettext("Thank you for your rating!"), "success")
-    return redirect(url_for(".track"))
+    errors = domain_errors(form)
+    if form.validate_on_submit():
+        with errors:
+            ordering.rate_order(order, form.rating.data, form.comment.data or "", now=now_utc())
+            db.session.commit()
+            flash(gettext("Thank you for your rating!"), "success")
+            return redirect(url_for(".track"))
+        if errors.conflict:
+            return redirect(url_for(".track"))
+    return render_template("public/track_status.html", order=order, cancel_form=CancelForm(),
+                           rate_form=form), errors.status
 
 
 @bp.get("/lang/<code>")
