@@ -118,11 +118,12 @@ def order_need(order: Order, slots, *, now: datetime | None = None) -> matching.
     )
 
 
-def order_slots(order: Order, *, now: datetime, settings: Settings = DEFAULTS):
+def order_slots(order: Order, *, now: datetime, settings: Settings = DEFAULTS,
+                kit_bookings: bool = True):
     try:
         slots = scheduling.propose_slots(
             order.format, order.place_kind, order.place_id, order.earliest, order.latest, now=now,
-            settings=settings,
+            settings=settings, kit_bookings=kit_bookings,
         )
     except DomainError:  # the window has passed or the place changed: nothing to offer
         return []
@@ -401,7 +402,9 @@ def assign(order: Order, member: Member, slot_start: datetime | None, *, now: da
         return session
     if order.status not in ASSIGNABLE:
         raise Conflict(None, N_("This order can no longer be assigned."))
-    slots = order_slots(order, now=now, settings=settings)
+    # A valid time for the order, kits' bookings aside: whether a kit (and the member) is free
+    # is the gate's answer under the lock, a 409 that says why, not "not a proposed time".
+    slots = order_slots(order, now=now, settings=settings, kit_bookings=False)
     chosen = next(((s.start, s.end) for s in slots if s.start == slot_start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))

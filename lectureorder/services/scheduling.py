@@ -78,7 +78,8 @@ def kit_availability(start: datetime, end: datetime) -> tuple[fm.KitAvailability
                  for k in kits_time(start, end))
 
 
-def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: bool) -> fm.PlaceContext:
+def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: bool,
+                  kit_bookings: bool = True) -> fm.PlaceContext:
     township_id = place.township_id
     blackouts = db.session.scalars(
         select(Blackout).where(
@@ -93,6 +94,8 @@ def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: 
     kits: tuple = ()
     if with_kits:
         kits = kit_availability(*av.days_utc(earliest, latest))
+        if not kit_bookings:  # every active kit, as if free: the booking gate decides
+            kits = tuple(fm.KitAvailability(kit_id=k.kit_id, busy=()) for k in kits)
     return build_place_context(kind, place, earliest, latest, blackouts=blackouts,
                                overrides=overrides, kits=kits)
 
@@ -134,12 +137,15 @@ def build_place_context(
 
 def propose_slots(
     fmt: str, place_kind: str, place_id: int | None, earliest: date, latest: date, *,
-    now: datetime, settings: Settings = DEFAULTS,
+    now: datetime, settings: Settings = DEFAULTS, kit_bookings: bool = True,
 ) -> list[fm.Slot]:
-    """The one seam every flow uses to get candidate slots for a place, format and window."""
+    """The one seam every flow uses to get candidate slots for a place, format and window.
+
+    With ``kit_bookings`` False a screening's time counts as valid whenever a kit exists: a
+    booking then learns from the gate (under the lock) that the kit was just taken (409)."""
     place = load_place(place_kind, place_id)
     ctx = place_context(place_kind, place, earliest, latest,
-                        with_kits=fmt == fm.Format.MOBILE_FILM)
+                        with_kits=fmt == fm.Format.MOBILE_FILM, kit_bookings=kit_bookings)
     return fm.propose_slots(fmt, ctx, earliest, latest, now, slot_settings(settings))
 
 
@@ -169,10 +175,12 @@ def kits_time(lo: datetime, hi: datetime) -> tuple[av.Kit, ...]:
     ).all()
     busy: dict[int, list[av.Busy]] = {k: [] for k in kit_ids}
     for i, kit_id, s, e in db.session.execute(
+        # "Any kit", not "one of these": the planner then keeps to the index on start.
         select(LectureSession.id, LectureSession.kit_id, LectureSession.start, LectureSession.end)
-        .where(LectureSession.kit_id.in_(kit_ids), *overlapping(lo, hi))
+        .where(LectureSession.kit_id.is_not(None), *overlapping(lo, hi))
     ):
-        busy[kit_id].append(av.Busy(start=s, end=e, township_id=None, session_id=i))
+        if kit_id in busy:  # sessions of a retired kit do not matter
+            busy[kit_id].append(av.Busy(start=s, end=e, township_id=None, session_id=i))
     return tuple(av.Kit(id=k, busy=tuple(busy[k])) for k in kit_ids)
 
 
@@ -295,7 +303,7 @@ def reschedule_session(
     # A valid time for the place and format; whether the member is free then is the gate's
     # answer below (under the lock, with the reason), not a silent absence from the list.
     slots = propose_slots(order.format, order.place_kind, order.place_id, earliest, latest,
-                          now=now, settings=settings)
+                          now=now, settings=settings, kit_bookings=False)
     chosen = next((s for s in slots if s.start == start), None)
     if chosen is None:
         raise DomainError("slot_start", N_("Please choose one of the proposed times."))
