@@ -22,6 +22,20 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def remember_choice(response):
+    """``?lang=en`` (the header's language link) is kept in a cookie, so the choice holds for
+    the next pages, the forms' answers and redirects, not for one request only."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=request.is_secure)
+    return response
+
+
+def init_app(app) -> None:
+    app.after_request(remember_choice)
+
+
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

@@ -1,0 +1,16 @@
+"""The language chosen with the header's link holds for the following pages and redirects."""
+
+
+def test_lang_link_is_remembered(client, world):
+    first = client.get("/?lang=en")
+    assert "lang=en" in first.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in first.headers["Set-Cookie"]
+    page = client.get("/").get_data(as_text=True)  # no parameter: the cookie holds
+    assert 'lang="en"' in page
+    client.get("/?lang=zh_CN")
+    assert 'lang="zh-CN"' in client.get("/").get_data(as_text=True)
+
+
+def test_an_unknown_language_is_not_stored(client, world):
+    response = client.get("/?lang=xx")
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
