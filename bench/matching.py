@@ -36,9 +36,8 @@ from lectureorder.domain.matching import (  # noqa: E402
     assign_batch,
     rank_candidates,
 )
-from lectureorder.domain.matching.batch import _assign  # noqa: E402
-from lectureorder.domain.matching.solvers import _solve_dense, _solve_sparse  # noqa: E402
-from tests.matching_reference import assign_batch_reference, solve_flow  # noqa: E402
+from lectureorder.domain.matching.solvers import _solve_sparse  # noqa: E402
+from tests.matching_reference import assign_batch_reference, solve_dense, solve_flow  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOPICS = ("anti_fraud", "two_cards", "traffic_safety", "campus_bullying", "drug_awareness")
@@ -203,19 +202,11 @@ def time_solvers(needs, members, now) -> dict[str, float]:
         return [-1] * n_rows
 
     t0 = time.perf_counter()
-    _assign(
-        needs,
-        members,
-        now,
-        matching.DEFAULT_WEIGHTS,
-        matching.DEFAULT_TRAVEL_BUFFER,
-        matching.DEFAULT_SAME_TOWNSHIP_BUFFER,
-        capture,
-    )
+    matching.assign_batch(needs, members, now, solver=capture)
     out = {"prepare_s": time.perf_counter() - t0, "edges": len(captured["args"][2])}
     for name, solver in (
         ("sparse", _solve_sparse),
-        ("dense", _solve_dense),
+        ("dense", solve_dense),
         ("flow", solve_flow),
     ):
         t0 = time.perf_counter()

@@ -1,34 +1,18 @@
-"""Reference solvers for matching tests and the bench: the batch as a networkx min-cost flow."""
+"""Reference solvers for matching tests and the bench: the batch as a networkx min-cost flow,
+and through scipy's dense ``linear_sum_assignment``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 
 import numpy as np
 
-from lectureorder.domain.availability import SAME_TOWNSHIP_BUFFER, TRAVEL_BUFFER
-from lectureorder.domain.matching import (
-    DEFAULT_WEIGHTS,
-    BatchResult,
-    MemberProfile,
-    OrderNeed,
-    Weights,
-)
-from lectureorder.domain.matching.batch import _assign
+from lectureorder.domain.matching import DEFAULT_WEIGHTS, assign_batch
 
 
-def assign_batch_reference(
-    needs: Iterable[OrderNeed],
-    members: Iterable[MemberProfile],
-    now: datetime,
-    weights: Weights = DEFAULT_WEIGHTS,
-    *,
-    travel_buffer: timedelta = TRAVEL_BUFFER,
-    same_township_buffer: timedelta = SAME_TOWNSHIP_BUFFER,
-) -> BatchResult:
+def assign_batch_reference(needs, members, now, weights=DEFAULT_WEIGHTS, **buffers):
     """:func:`assign_batch` solved as a min-cost flow by networkx (a test extra), to compare."""
-    return _assign(needs, members, now, weights, travel_buffer, same_township_buffer, solve_flow)
+    return assign_batch(needs, members, now, weights, solver=solve_flow, **buffers)
 
 
 # Network simplex wants integer costs; fine enough to keep the tie-break values apart.
@@ -67,4 +51,33 @@ def solve_flow(
         for target, amount in flow[("o", r)].items():
             if amount and target != "t":
                 out[r] = target[1]
+    return out
+
+
+def solve_dense(
+    n_rows: int,
+    unit_caps: Sequence[int],
+    e_row: Sequence[int],
+    e_unit: Sequence[int],
+    e_score: Sequence[float],
+) -> list[int]:
+    """The same capacity-expanded problem through dense ``linear_sum_assignment`` (for the bench)."""
+    from scipy.optimize import linear_sum_assignment
+
+    unit = np.asarray(e_unit, dtype=np.int64)
+    copies = np.minimum(
+        np.asarray(unit_caps, dtype=np.int64), np.bincount(unit, minlength=len(unit_caps))
+    )
+    first = np.cumsum(copies) - copies
+    n_copies = int(copies.sum())
+    gain = np.full((n_rows, n_copies + n_rows), -np.inf)
+    gain[:, n_copies:] = 0.0
+    for r, u, s in zip(e_row, e_unit, e_score, strict=True):
+        gain[r, first[u] : first[u] + copies[u]] = s
+    row_ind, col_ind = linear_sum_assignment(gain, maximize=True)
+    unit_of_copy = np.repeat(np.arange(len(unit_caps)), copies)
+    out = [-1] * n_rows
+    for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True):
+        if c < n_copies:
+            out[r] = int(unit_of_copy[c])
     return out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 # The buffers are availability's, the one rule of who is free when; the old names stay for callers.
-from ..availability import SAME_TOWNSHIP_BUFFER as DEFAULT_SAME_TOWNSHIP_BUFFER
-from ..availability import TRAVEL_BUFFER as DEFAULT_TRAVEL_BUFFER
 from .batch import TIE_EPS, assign_batch
 from .model import (
     DEFAULT_WEIGHTS,
@@ -28,8 +26,6 @@ from .rules import eligibility
 from .scoring import EARTH_RADIUS_KM, EXPERIENCE_HALF, FAIRNESS_HALF, FAR_KM, NEUTRAL, score_parts
 
 __all__ = [
-    "DEFAULT_SAME_TOWNSHIP_BUFFER",
-    "DEFAULT_TRAVEL_BUFFER",
     "DEFAULT_WEIGHTS",
     "EARTH_RADIUS_KM",
     "EXPERIENCE_HALF",

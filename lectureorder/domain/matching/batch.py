@@ -26,6 +26,7 @@ def assign_batch(
     *,
     travel_buffer: timedelta = TRAVEL_BUFFER,
     same_township_buffer: timedelta = SAME_TOWNSHIP_BUFFER,
+    solver: _Solver = _solve_sparse,
 ) -> BatchResult:
     """Assign many open orders at once, maximising the total score of the assigned pairs.
 
@@ -38,8 +39,10 @@ def assign_batch(
     squeezed in. Helpers of orders with several topics are proposed by
     :func:`rank_candidates`; the batch checks that a team exists but does not reserve it.
     Exact ties between whole assignments go by a fixed tiny value per pair (:data:`TIE_EPS`).
+    ``solver`` exists for the tests and the bench, which compare other solvers on the very same
+    problem.
     """
-    return _assign(needs, members, now, weights, travel_buffer, same_township_buffer, _solve_sparse)
+    return _assign(needs, members, now, weights, travel_buffer, same_township_buffer, solver)
 
 
 # Scores tie often (orders without coordinates in one township score alike), so a batch has

@@ -66,32 +66,3 @@ def _solve_sparse(
     for r, c in zip(row_ind.tolist(), unit_of_copy[col_ind].tolist(), strict=True):
         out[r] = c
     return out
-
-
-def _solve_dense(
-    n_rows: int,
-    unit_caps: Sequence[int],
-    e_row: Sequence[int],
-    e_unit: Sequence[int],
-    e_score: Sequence[float],
-) -> list[int]:
-    """The same capacity-expanded problem through dense ``linear_sum_assignment`` (for the bench)."""
-    from scipy.optimize import linear_sum_assignment
-
-    unit = np.asarray(e_unit, dtype=np.int64)
-    copies = np.minimum(
-        np.asarray(unit_caps, dtype=np.int64), np.bincount(unit, minlength=len(unit_caps))
-    )
-    first = np.cumsum(copies) - copies
-    n_copies = int(copies.sum())
-    gain = np.full((n_rows, n_copies + n_rows), -np.inf)
-    gain[:, n_copies:] = 0.0
-    for r, u, s in zip(e_row, e_unit, e_score, strict=True):
-        gain[r, first[u] : first[u] + copies[u]] = s
-    row_ind, col_ind = linear_sum_assignment(gain, maximize=True)
-    unit_of_copy = np.repeat(np.arange(len(unit_caps)), copies)
-    out = [-1] * n_rows
-    for r, c in zip(row_ind.tolist(), col_ind.tolist(), strict=True):
-        if c < n_copies:
-            out[r] = int(unit_of_copy[c])
-    return out
