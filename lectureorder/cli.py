@@ -1,4 +1,5 @@
-"""Flask CLI commands: seed-demo, create-user, expire-offers, send-notifications, scheduler."""
+"""Flask CLI commands: seed-demo, create-user, dispatch-pending, expire-offers, send-notifications,
+scheduler."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .services.settings import from_app
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(dispatch_pending)
     app.cli.add_command(expire_offers)
     app.cli.add_command(send_notifications)
     app.cli.add_command(scheduler)
@@ -65,6 +67,20 @@ def create_user(username: str, role: str, display_name: str, password: str) -> N
         db.session.add(Member(user=user, name=display_name or username))
     db.session.commit()
     click.echo(f"created {role} {username}")
+
+
+@click.command("dispatch-pending")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many orders (default: one pass's limit).")
+def dispatch_pending(limit: int | None) -> None:
+    """One dispatch pass: offer the orders waiting since they were placed (the scheduler runs
+    this every DISPATCH_INTERVAL_SECONDS)."""
+    from .services.dispatch import PASS_LIMIT
+    from .services.dispatch import dispatch_pending as dispatch_pass
+
+    count = dispatch_pass(now=now_utc(), settings=from_app(current_app), limit=limit or PASS_LIMIT)
+    db.session.commit()
+    click.echo(f"dispatched {count} order(s)")
 
 
 @click.command("expire-offers")

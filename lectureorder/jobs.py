@@ -36,6 +36,7 @@ def send_notifications(*, now, settings: Settings) -> int:
 
 
 JOBS: dict[str, Callable[..., int]] = {
+    "dispatch_pending": dispatch.dispatch_pending,
     "expire_offers": dispatch.expire_offers,
     "send_notifications": send_notifications,
     "purge_contacts": ordering_retention.purge_old_contacts,
@@ -51,6 +52,11 @@ def build_scheduler(app: Flask, *, blocking: bool = True):
     minutes = app.config["SCHEDULER_OFFER_SWEEP_MINUTES"]
     # coalesce + max_instances=1: a slow run is never overlapped by the next one.
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    # New orders wait as "submitted" until this pass offers them; it also runs at once on start,
+    # so orders placed while the scheduler was down are dispatched when it returns.
+    scheduler.add_job(run_job, "interval", seconds=app.config["DISPATCH_INTERVAL_SECONDS"],
+                      args=[app, JOBS["dispatch_pending"], "dispatch_pending"],
+                      id="dispatch_pending", next_run_time=now_utc(), **common)
     scheduler.add_job(run_job, "interval", minutes=minutes, args=[app, JOBS["expire_offers"], "expire_offers"],
                       id="expire_offers", **common)
     scheduler.add_job(run_job, "interval", minutes=1, args=[app, JOBS["send_notifications"], "send_notifications"],

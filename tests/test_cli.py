@@ -60,5 +60,5 @@ def test_scheduler_has_one_of_each_job(app):
     from lectureorder.jobs import build_scheduler
 
     scheduler = build_scheduler(app, blocking=False)
-    assert {job.id for job in scheduler.get_jobs()} == {"expire_offers", "send_notifications",
-                                                        "purge_contacts"}
+    assert {job.id for job in scheduler.get_jobs()} == {"dispatch_pending", "expire_offers",
+                                                        "send_notifications", "purge_contacts"}

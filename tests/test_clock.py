@@ -76,12 +76,13 @@ def test_a_view_sees_the_frozen_clock(client, world, db):
 
 
 def test_views_jobs_and_cli_see_the_same_frozen_clock(app, client, runner, world, make_member,
-                                                      frozen_now, db, monkeypatch):
+                                                      frozen_now, db, monkeypatch, dispatch_pass):
     from lectureorder import jobs
     from lectureorder.services import dispatch
 
     member = make_member()
     assert client.post("/api/v1/orders", json=order_body(world)).status_code == 201  # API view
+    dispatch_pass()
     offer = db.session.scalar(select(Offer))
     assert offer.expires_at > frozen_now
     assert offer.expires_at - frozen_now <= timedelta(hours=app.config["OFFER_EXPIRY_HOURS"])

@@ -89,7 +89,7 @@ def test_every_edge_and_service_call_passes_the_settings():
 
 
 def test_the_config_reaches_the_services_through_the_edge(client, world, make_member, app, db,
-                                                          frozen_now):
+                                                          frozen_now, dispatch_pass):
     from sqlalchemy import func, select
 
     from lectureorder.models import Offer
@@ -99,6 +99,7 @@ def test_the_config_reaches_the_services_through_the_edge(client, world, make_me
         make_member(name=name)
     app.config.update(DISPATCH_MODE="pool", DISPATCH_POOL_SIZE=2, OFFER_EXPIRY_HOURS=2)
     assert client.post("/api/v1/orders", json=order_body(world)).status_code == 201
+    dispatch_pass()
     offers = db.session.scalars(select(Offer)).all()
     assert len(offers) == 2  # the pool size from config, read at the edge
     assert all(o.expires_at - frozen_now <= __import__("datetime").timedelta(hours=2)

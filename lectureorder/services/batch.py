@@ -217,7 +217,16 @@ def load_backlog(now: datetime, settings: Settings = DEFAULTS) -> Backlog:
     """Every waiting order with its candidate slots, and the team, in a fixed number of queries
     whatever the backlog: orders with everything the slot rules and the matcher read, the
     calendars of their combined window, then the team's profiles."""
-    orders = _orders(_waiting_clause(now))
+    return backlog_of(_orders(_waiting_clause(now)), now, settings)
+
+
+def load_orders(order_ids: Sequence[int], now: datetime, settings: Settings = DEFAULTS) -> Backlog:
+    """These orders (lowest id first) with their candidate slots, and the team, as
+    :func:`load_backlog` loads them (the dispatch pass solves the orders that just arrived)."""
+    return backlog_of(_orders(Order.id.in_(list(order_ids))), now, settings)
+
+
+def backlog_of(orders: list[Order], now: datetime, settings: Settings = DEFAULTS) -> Backlog:
     source = _SlotSource(orders, now, settings)
     profiles = _profiles(orders, now)
     unplanned: dict[int, Unplanned] = {}
@@ -236,9 +245,13 @@ def load_backlog(now: datetime, settings: Settings = DEFAULTS) -> Backlog:
 
 def plan_backlog(now: datetime, *, settings: Settings = DEFAULTS) -> BacklogPlan:
     """Solve every waiting order against every active member at once; change nothing."""
-    backlog = load_backlog(now, settings)
-    orders, needs, profiles, unplanned = (
-        backlog.orders, backlog.needs, backlog.profiles, backlog.unplanned)
+    return solve(load_backlog(now, settings), now, settings=settings)
+
+
+def solve(backlog: Backlog, now: datetime, *, settings: Settings = DEFAULTS) -> BacklogPlan:
+    """The min-cost joint assignment of a backlog's orders to the team; changes nothing."""
+    orders, needs, profiles = backlog.orders, backlog.needs, backlog.profiles
+    unplanned = dict(backlog.unplanned)
     weights = settings.weights
     result = matching.assign_batch(needs, profiles, now, weights)
     parts = matching.score_parts(
@@ -319,10 +332,7 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
         if claimed is None or not _is_waiting(claimed, now):
             skip(order.id, CHANGED)
             continue
-        # The one availability rule, on the member's sessions and leave as they are now.
-        member = db.session.get(Member, profile.id)
-        if av.why_not(scheduling.member_time(member, *chosen), chosen, order.township_id,
-                      buffers=scheduling.BUFFERS):
+        if not _still_free(profile.id, chosen, order.township_id):
             skip(order.id, NOT_FREE, name=names.get(profile.id, profile.name))
             continue
         sent.append(_offer(order, profile, chosen, free, need, now=now, actor=actor,
@@ -330,8 +340,42 @@ def apply_backlog(proposals: Sequence[Proposal], *, now: datetime, actor: User |
     return ApplyReport(tuple(sent), tuple(skipped))
 
 
+def send_planned(backlog: Backlog, plan: BacklogPlan, claimed: Sequence[int], *, now: datetime,
+                 settings: Settings = DEFAULTS) -> set[int]:
+    """Offer the planned orders among ``claimed`` (orders the caller has claimed already, see
+    ``dispatch.dispatch_pending``) to their planned members, the planned time first; returns
+    the ids of the orders offered. One whose member is no longer free at that time (the one
+    availability rule, on the member's sessions and leave as they are now) is left out for the
+    caller to dispatch otherwise. Flushes; the caller commits."""
+    wanted = set(claimed)
+    needs = {n.id: n for n in backlog.needs}
+    profiles = {p.id: p for p in backlog.profiles}
+    sent: set[int] = set()
+    for planned in sorted(plan.offers, key=lambda p: p.order.id):
+        order = planned.order
+        if order.id not in wanted or order.status != OrderStatus.SUBMITTED:
+            continue
+        profile, need = profiles[planned.member_id], needs[order.id]
+        reasons, free = matching.eligibility(need, profile, now)
+        chosen = (planned.start, planned.end)
+        if reasons or chosen not in free or not _still_free(profile.id, chosen, order.township_id):
+            continue
+        _offer(order, profile, chosen, free, need, now=now, actor=None, weights=settings.weights,
+               settings=settings, mode="joint")
+        sent.add(order.id)
+    return sent
+
+
+def _still_free(member_id: int, chosen, township_id: int) -> bool:
+    """The one availability rule, on the member's sessions and leave as they are now."""
+    member = db.session.get(Member, member_id)
+    return member is not None and member.active and not av.why_not(
+        scheduling.member_time(member, *chosen), chosen, township_id, buffers=scheduling.BUFFERS)
+
+
 def _offer(order: Order, profile: matching.MemberProfile, chosen, free, need, *, now: datetime,
-           actor: User | None, weights: matching.Weights, settings: Settings) -> Offer:
+           actor: User | None, weights: matching.Weights, settings: Settings,
+           mode: str = "batch") -> Offer:
     for old in order.offers:  # answered already, or run out before the sweep came by
         if old.status == dispatch.OPEN:
             old.transition("expire", now=now, actor=actor, detail={"reason": "batch"})
@@ -348,10 +392,11 @@ def _offer(order: Order, profile: matching.MemberProfile, chosen, free, need, *,
                                                          settings=settings),
     )
     db.session.add(offer)
-    # A batch offer is the coordinator's fresh start: declines then move on for the usual rounds.
+    # A batch offer is the coordinator's fresh start (and a joint one the order's first round):
+    # declines then move on for the usual rounds.
     order.offer_rounds = 1
     order.transition("offer", now=now, actor=actor,
-                     detail={"members": [profile.id], "round": 1, "mode": "batch"})
+                     detail={"members": [profile.id], "round": 1, "mode": mode})
     flush_or_conflict()
     notify.enqueue("offer_new", key=f"offer:{offer.id}:new", recipient_kind="member",
                    member_id=profile.id, order=order, now=now,

@@ -203,6 +203,51 @@ def dispatch_order(order: Order, *, now: datetime, actor: User | None = None,
     return offers
 
 
+# One pass takes at most this many waiting orders; the next pass takes the rest.
+PASS_LIMIT = 200
+
+
+def dispatch_pending(*, now: datetime, settings: Settings = DEFAULTS, limit: int = PASS_LIMIT,
+                     ) -> int:
+    """One dispatch pass: offer the orders waiting since they were placed; returns how many
+    were dispatched (offered or escalated).
+
+    Placing an order only stores it (``ordering.place_order``); this pass, run by the scheduler
+    every ``DISPATCH_INTERVAL_SECONDS`` and by ``flask dispatch-pending``, offers it. Directed
+    mode assigns the pass's orders jointly with the backlog's min-cost solver (against the
+    whole team, so two orders that arrived together do not both go to the one best member);
+    the orders it leaves out go the usual way (``dispatch_order``: next best candidate, or the
+    coordinator). Pool mode offers each order to its pool.
+
+    The plan is made before anything is written (on SQLite no write lock is held meanwhile);
+    then every order is claimed (status still ``submitted``), lowest id first, before any is
+    offered, so two passes at once queue on the first order they share instead of
+    deadlocking, and an order the other pass took is skipped: each order is offered once.
+    """
+    ids = list(db.session.scalars(
+        select(Order.id).where(Order.status == OrderStatus.SUBMITTED)
+        .order_by(Order.id).limit(limit)
+    ))
+    if not ids:
+        return 0
+    joint = None
+    if not settings.pool:
+        from . import batch  # batch builds on this module's offering
+
+        backlog = batch.load_orders(ids, now, settings)
+        joint = backlog, batch.solve(backlog, now, settings=settings)
+    claimed = [i for i in ids
+               if claim_order(i, now=now, statuses=(OrderStatus.SUBMITTED,)) is not None]
+    offered: set[int] = set()
+    if joint is not None:
+        offered = batch.send_planned(*joint, claimed, now=now, settings=settings)
+    for order_id in claimed:
+        if order_id not in offered:
+            dispatch_order(db.session.get(Order, order_id), now=now, settings=settings)
+            flush_or_conflict(TAKEN)
+    return len(claimed)
+
+
 def part_record(part: matching.ScorePart) -> dict:
     """A score part as an offer stores it: the note stays an msgid, translated when shown."""
     return {"name": part.name, "weight": part.weight, "value": round(part.value, 4),

@@ -27,7 +27,12 @@ def active_topics() -> list[Topic]:
 
 def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
                 settings: Settings = DEFAULTS) -> Order:
-    """Validate, store and dispatch an order. Raises ValidationFailed with every problem."""
+    """Validate and store an order, with its audit event and its "received" message; raises
+    ValidationFailed with every problem.
+
+    Nothing here ranks members or touches member or kit rows: the order waits as ``submitted``
+    for the next dispatch pass (``dispatch.dispatch_pending``), so concurrent placements never
+    queue behind each other. ``settings`` is for the rules an order is checked against."""
     topics = {t.code: t for t in active_topics()}
     cleaned, errors = validate_order(
         req, today=local_today(now),
@@ -59,7 +64,8 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
     audit_row("order", order.id, "submit", now=now, actor=actor,
               label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
               detail={"channel": order.channel})
-    dispatch.dispatch_order(order, now=now, actor=actor, settings=settings)
+    notify.enqueue("order_received", key=f"order:{order.id}:received", recipient_kind="requester",
+                   order=order, now=now, payload={"code": order.code})
     return order
 
 

@@ -25,7 +25,7 @@ from lectureorder.models import (
 from lectureorder.services import dispatch, ordering
 from lectureorder.services.unit import TAKEN
 from tests.concurrency.conftest import race
-from tests.conftest import FAST_HASH
+from tests.conftest import FAST_HASH, run_dispatch_pass
 from tests.helpers import live_settings
 
 N = 16
@@ -56,9 +56,10 @@ def build(app, now, *, members: int, orders: int = 1, mode: str = "directed") ->
                 place_id=village.id, audience_type="villagers", audience_size=50,
                 earliest=date(2026, 12, 7), latest=date(2026, 12, 9),
                 requester_name=f"村民{i}", phone="13800001234"), now=now, settings=live_settings())
-            assert order.status == "offered"
             ids.append(order.id)
         db.session.commit()
+        assert run_dispatch_pass(now) == orders
+        assert {db.session.get(Order, i).status for i in ids} == {"offered"}
         return ids
 
 

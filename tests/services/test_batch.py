@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from lectureorder.domain.errors import DomainError
 from lectureorder.models import AuditEvent, LectureSession, Notification, Offer, Order
 from lectureorder.services import batch, dispatch, ordering
+from tests.conftest import run_dispatch_pass
 from tests.services.test_loop import request_for
 
 ONE_DAY = {"earliest": date(2026, 12, 7), "latest": date(2026, 12, 7)}
@@ -18,6 +19,7 @@ def backlog_of(db, world, now, n=1, **changes):
     orders = [ordering.place_order(request_for(world, requester_name=f"村民{i}", **changes), now=now)
               for i in range(n)]
     db.session.commit()
+    run_dispatch_pass(now)
     assert {o.status for o in orders} == {"needs_attention"}
     return orders
 
@@ -57,9 +59,10 @@ def test_plan_says_why_an_order_is_left_over(db, world, make_member, now):
     assert reasons == {left.id: batch.FULL, nobody.id: batch.NOBODY, past.id: batch.NO_SLOT}
 
 
-def test_orders_with_a_live_offer_are_not_in_the_backlog(db, world, make_member, now):
+def test_orders_with_a_live_offer_are_not_in_the_backlog(db, world, make_member, now, dispatch_pass):
     make_member()
     offered = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     assert offered.status == "offered"
     plan = batch.plan_backlog(now)
@@ -98,7 +101,7 @@ def test_apply_sends_one_directed_offer_per_order_with_the_previewed_time_first(
     assert {o.id for o in orders} == {s.order_id for s in again.skipped}
 
 
-def test_apply_skips_what_changed_since_the_preview(db, world, make_member, coordinator, now):
+def test_apply_skips_what_changed_since_the_preview(db, world, make_member, coordinator, now, dispatch_pass):
     orders = backlog_of(db, world, now, n=4, **ONE_DAY)
     team = [make_member(name=f"队员{i}") for i in range(4)]
     plan = batch.plan_backlog(now)
@@ -109,6 +112,7 @@ def test_apply_skips_what_changed_since_the_preview(db, world, make_member, coor
     # a member left the team.
     busy = next(m for m in team if m.id == booked.member_id)
     other = ordering.place_order(request_for(world, requester_name="别人", **ONE_DAY), now=now)
+    dispatch_pass()
     dispatch.assign(other, busy, booked.start, now=now, actor=coordinator)
     ordering.cancel_order(cancelled.order, now=now, reason="下雪")
     gone = next(m for m in team if m.id == retired.member_id)
@@ -137,9 +141,10 @@ def test_apply_refuses_a_proposal_for_a_time_the_member_cannot_take(
     assert report.skipped[0].params == {"name": member.name}
 
 
-def test_apply_expires_offers_that_ran_out_before_the_sweep(db, world, make_member, coordinator, now):
+def test_apply_expires_offers_that_ran_out_before_the_sweep(db, world, make_member, coordinator, now, dispatch_pass):
     first = make_member(name="甲")
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     later = order.offers[0].expires_at + timedelta(minutes=1)
     second = make_member(name="乙")

@@ -28,9 +28,10 @@ def events(db, order):
         .order_by(AuditEvent.id))]
 
 
-def test_the_whole_loop(db, world, make_member, now):
+def test_the_whole_loop(db, world, make_member, now, dispatch_pass):
     member = make_member()
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "offered"
     offer = order.offers[0]
@@ -62,29 +63,32 @@ def test_the_whole_loop(db, world, make_member, now):
     assert {"offer_new", "order_scheduled", "please_rate"} <= kinds
 
 
-def test_no_eligible_member_needs_attention(db, world, make_member, now):
+def test_no_eligible_member_needs_attention(db, world, make_member, now, dispatch_pass):
     make_member(topics=("traffic_safety",))
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "needs_attention"
     assert events(db, order)[-1] == ("escalate", "submitted", "needs_attention")
 
 
-def test_vice_principal_gets_the_school_order(db, world, make_member, now):
+def test_vice_principal_gets_the_school_order(db, world, make_member, now, dispatch_pass):
     make_member(name="普通队员", topics=("campus_bullying",))
     vp = make_member(name="法治副校长", topics=("campus_bullying",), vice_principal_of=[world.school])
     order = ordering.place_order(request_for(
         world, topics=("campus_bullying",), format="school_talk", place_kind="school",
         place_id=world.school.id, audience_type="pupils"), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.offers[0].member_id == vp.id
 
 
-def test_decline_moves_to_the_next_member_then_escalates(db, world, make_member, now, app):
+def test_decline_moves_to_the_next_member_then_escalates(db, world, make_member, now, app, dispatch_pass):
     app.config["MAX_OFFER_ROUNDS"] = 2
     first = make_member(name="甲")
     second = make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     offered = order.offers[0].member_id
     other = second if offered == first.id else first
@@ -101,10 +105,11 @@ def test_decline_moves_to_the_next_member_then_escalates(db, world, make_member,
     assert order.status == "needs_attention"
 
 
-def test_expired_offer_moves_on_and_sweep_is_idempotent(db, world, make_member, now):
+def test_expired_offer_moves_on_and_sweep_is_idempotent(db, world, make_member, now, dispatch_pass):
     make_member(name="甲")
     make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     later = order.offers[0].expires_at + timedelta(minutes=1)
     assert dispatch.expire_offers(now=later) == 1
@@ -113,9 +118,10 @@ def test_expired_offer_moves_on_and_sweep_is_idempotent(db, world, make_member, 
     assert [o.status for o in order.offers] == ["expired", "open"]
 
 
-def test_accept_after_expiry_is_a_conflict(db, world, make_member, now):
+def test_accept_after_expiry_is_a_conflict(db, world, make_member, now, dispatch_pass):
     member = make_member()
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     offer = order.offers[0]
     with pytest.raises(Conflict):
@@ -123,9 +129,10 @@ def test_accept_after_expiry_is_a_conflict(db, world, make_member, now):
                               now=offer.expires_at + timedelta(seconds=1))
 
 
-def test_accept_needs_one_of_the_proposed_slots(db, world, make_member, now):
+def test_accept_needs_one_of_the_proposed_slots(db, world, make_member, now, dispatch_pass):
     member = make_member()
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     offer = order.offers[0]
     with pytest.raises(DomainError) as info:
@@ -142,21 +149,24 @@ def test_another_members_offer_cannot_be_accepted(db, world, make_member, now):
         dispatch.accept_offer(order.offers[0].id, stranger, order.offers[0].slot_times[0][0], now=now)
 
 
-def test_member_with_a_session_then_is_not_double_booked(db, world, make_member, now):
+def test_member_with_a_session_then_is_not_double_booked(db, world, make_member, now, dispatch_pass):
     member = make_member()
     first = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     slot = first.offers[0].slot_times[0]
     dispatch.accept_offer(first.offers[0].id, member, slot[0], now=now)
     db.session.commit()
     second = ordering.place_order(request_for(world, requester_name="李四"), now=now)
+    dispatch_pass()
     db.session.commit()
     assert all(not (s < slot[1] and slot[0] < e) for s, e in second.offers[0].slot_times)
 
 
-def test_cancel_frees_the_member_and_tells_them(db, world, make_member, now):
+def test_cancel_frees_the_member_and_tells_them(db, world, make_member, now, dispatch_pass):
     member = make_member()
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     session = dispatch.accept_offer(order.offers[0].id, member, order.offers[0].slot_times[0][0], now=now)
     db.session.commit()
@@ -200,9 +210,10 @@ def test_find_order_needs_the_right_pair(db, world, make_member, now):
     assert ordering.find_order("ZZZZZZ", "1234") is None
 
 
-def test_coordinator_assigns_and_reassigns(db, world, make_member, coordinator, now):
+def test_coordinator_assigns_and_reassigns(db, world, make_member, coordinator, now, dispatch_pass):
     make_member(topics=("traffic_safety",))  # nobody covers anti_fraud: needs attention
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "needs_attention"
     chosen = make_member(name="王五", topics=("traffic_safety",))
@@ -218,13 +229,14 @@ def test_coordinator_assigns_and_reassigns(db, world, make_member, coordinator, 
     assert db.session.scalar(select(LectureSession).where(LectureSession.order_id == order.id)) is session
 
 
-def test_next_market_day_offers_only_that_morning(db, world, make_member, now):
+def test_next_market_day_offers_only_that_morning(db, world, make_member, now, dispatch_pass):
     from lectureorder.domain.calendars import TZ, lunar_of
 
     make_member()
     order = ordering.place_order(request_for(
         world, format="market_talk", place_kind="market", place_id=world.market.id,
         timing="next", latest=None), now=now)
+    dispatch_pass()
     db.session.commit()
     days = {s.astimezone(TZ).date() for s, _ in order.offers[0].slot_times}
     assert len(days) == 1

@@ -19,10 +19,11 @@ def pool(app):
 
 
 def test_pool_offers_to_every_eligible_member_and_first_accept_withdraws_the_rest(
-        db, world, make_member, now, pool):
+        db, world, make_member, now, pool, dispatch_pass):
     team = [make_member(name=n) for n in ("甲", "乙", "丙")]
     make_member(name="丁", topics=("traffic_safety",))  # not eligible: no offer
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     assert order.status == "offered"
     assert sorted(o.member_id for o in order.offers) == sorted(m.id for m in team)
@@ -47,18 +48,20 @@ def test_pool_offers_to_every_eligible_member_and_first_accept_withdraws_the_res
     assert db.session.scalars(select(LectureSession)).all() == [winner.order.lecture_session]
 
 
-def test_pool_size_is_configurable(db, world, make_member, now, pool, app):
+def test_pool_size_is_configurable(db, world, make_member, now, pool, app, dispatch_pass):
     app.config["DISPATCH_POOL_SIZE"] = 2
     for n in ("甲", "乙", "丙"):
         make_member(name=n)
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     assert len(order.offers) == 2
 
 
-def test_pool_waits_for_every_answer_before_the_next_round(db, world, make_member, now, pool):
+def test_pool_waits_for_every_answer_before_the_next_round(db, world, make_member, now, pool, dispatch_pass):
     first, second = make_member(name="甲"), make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     mine = {o.member_id: o for o in order.offers}
     dispatch.decline_offer(mine[first.id].id, first, "值班", now=now, settings=live_settings())
@@ -69,10 +72,11 @@ def test_pool_waits_for_every_answer_before_the_next_round(db, world, make_membe
     assert order.status == "needs_attention"  # everyone declined: back to the coordinator
 
 
-def test_pool_offers_all_expire_once_then_escalate(db, world, make_member, now, pool):
+def test_pool_offers_all_expire_once_then_escalate(db, world, make_member, now, pool, dispatch_pass):
     make_member(name="甲")
     make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     later = max(o.expires_at for o in order.offers) + timedelta(minutes=1)
     assert dispatch.expire_offers(now=later, settings=live_settings()) == 2
@@ -84,9 +88,10 @@ def test_pool_offers_all_expire_once_then_escalate(db, world, make_member, now, 
     assert len(escalations.all()) == 1
 
 
-def test_decline_after_the_pool_was_taken_is_refused(db, world, make_member, now, pool):
+def test_decline_after_the_pool_was_taken_is_refused(db, world, make_member, now, pool, dispatch_pass):
     first, second = make_member(name="甲"), make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     mine = {o.member_id: o for o in order.offers}
     dispatch.accept_offer(mine[first.id].id, first, mine[first.id].slot_times[0][0], now=now)

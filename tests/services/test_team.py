@@ -77,9 +77,10 @@ def test_merging_may_not_make_leave_longer_than_a_year(db, make_member, now):
                        "", now=now, actor=None)
 
 
-def test_leave_keeps_orders_away_and_reports_sessions_inside_it(db, world, make_member, now):
+def test_leave_keeps_orders_away_and_reports_sessions_inside_it(db, world, make_member, now, dispatch_pass):
     member = make_member()
     booked = ordering.place_order(request_for(world, earliest=DEC7, latest=DEC7), now=now)
+    dispatch_pass()
     db.session.commit()
     offer = booked.offers[0]
     session = dispatch.accept_offer(offer.id, member, offer.slot_times[0][0], now=now)
@@ -89,6 +90,7 @@ def test_leave_keeps_orders_away_and_reports_sessions_inside_it(db, world, make_
     assert result.clashes == (session,)  # stays booked; the page tells them to call
     order = ordering.place_order(request_for(world, requester_name="李四", earliest=DEC7,
                                              latest=DEC8), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "needs_attention"  # the only member is on leave
     ranking, _slots = dispatch.candidates_for(order, now=now)
@@ -143,7 +145,7 @@ def test_bad_member_changes_are_refused(db, make_member, now, coordinator):
     assert (member.daily_cap, member.weekly_cap) == (2, 5)
 
 
-def test_coordinator_changes_limits_formats_topics(db, world, make_member, now, coordinator):
+def test_coordinator_changes_limits_formats_topics(db, world, make_member, now, coordinator, dispatch_pass):
     member = make_member()
     team.update_member(member, changes(daily_cap=3, weekly_cap=9, formats=("mobile_film", "school_talk"),
                                        specialties=("traffic_safety", "anti_fraud"),
@@ -158,6 +160,7 @@ def test_coordinator_changes_limits_formats_topics(db, world, make_member, now, 
     assert event.detail["daily_cap"] == {"from": 2, "to": 3}
     # Inactive members get no orders.
     order = ordering.place_order(request_for(world), now=now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "needs_attention"
 

@@ -24,9 +24,10 @@ def events_of(db, entity: str, entity_id: int) -> list[tuple]:
         .order_by(AuditEvent.id))]
 
 
-def test_accept_audits_the_offer_and_the_session_delivery(db, world, make_member, now):
+def test_accept_audits_the_offer_and_the_session_delivery(db, world, make_member, now, dispatch_pass):
     member = make_member()
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     offer = order.offers[0]
     session = dispatch.accept_offer(offer.id, member, offer.slot_times[0][0], now=now)
@@ -42,10 +43,11 @@ def test_accept_audits_the_offer_and_the_session_delivery(db, world, make_member
     assert events_of(db, "session", session.id) == [("cancel", "scheduled", "cancelled")]
 
 
-def test_a_pool_accept_withdraws_the_others_with_an_audit_row(db, world, make_member, now, app):
+def test_a_pool_accept_withdraws_the_others_with_an_audit_row(db, world, make_member, now, app, dispatch_pass):
     app.config["DISPATCH_MODE"] = "pool"
     first, second = make_member(name="甲"), make_member(name="乙")
     order = ordering.place_order(request_for(world), now=now, settings=live_settings())
+    dispatch_pass()
     db.session.commit()
     mine = next(o for o in order.offers if o.member_id == first.id)
     theirs = next(o for o in order.offers if o.member_id == second.id)

@@ -67,13 +67,15 @@ def test_market_slots_fall_on_lunar_369_days(client, world, frozen_now):
         assert lunar_of(day).day % 10 in (3, 6, 9)
 
 
-def test_the_loop_through_the_api(client, world, make_member, frozen_now, db):
+def test_the_loop_through_the_api(client, world, make_member, frozen_now, db, dispatch_pass):
     member = make_member()
     response = client.post("/api/v1/orders", json=order_body(world))
     assert response.status_code == 201, response.get_json()
     placed = response.get_json()
-    assert placed["status"] == "offered" and placed["phone"] == "138****1234"
+    # Acknowledged at once; the dispatch pass offers it right after.
+    assert placed["status"] == "submitted" and placed["phone"] == "138****1234"
     code = placed["code"]
+    assert dispatch_pass() == 1
 
     headers = token(client, member.user.username)
     offers = client.get("/api/v1/member/offers", headers=headers).get_json()
@@ -117,9 +119,10 @@ def test_the_loop_through_the_api(client, world, make_member, frozen_now, db):
                                                      "rating": 4}).status_code == 409
 
 
-def test_decline_needs_a_reason(client, world, make_member, frozen_now):
+def test_decline_needs_a_reason(client, world, make_member, frozen_now, dispatch_pass):
     member = make_member()
     client.post("/api/v1/orders", json=order_body(world))
+    dispatch_pass()
     headers = token(client, member.user.username)
     offer_id = client.get("/api/v1/member/offers", headers=headers).get_json()[0]["id"]
     response = client.post(f"/api/v1/member/offers/{offer_id}/decline", headers=headers, json={})

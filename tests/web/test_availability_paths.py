@@ -80,10 +80,11 @@ def sessions(db) -> int:
 
 
 @pytest.fixture
-def offered(db, world, make_member, now):
+def offered(db, world, make_member, now, dispatch_pass):
     """A member holding an open offer for Monday's order, with both of its field-class slots."""
     member = make_member()
     order = ordering.place_order(request_for(world, earliest=MON, latest=MON), now=now)
+    dispatch_pass(now)
     db.session.commit()
     offer = order.offers[0]
     assert offer.member_id == member.id
@@ -125,11 +126,12 @@ def test_member_accept_in_the_api_is_409_naming_the_reason(reason, client, db, w
 
 
 @pytest.mark.parametrize("reason", REASONS)
-def test_pool_accept(reason, client, db, world, make_member, frozen_now, app):
+def test_pool_accept(reason, client, db, world, make_member, frozen_now, app, dispatch_pass):
     app.config["DISPATCH_MODE"] = "pool"
     first, _second = make_member(name="甲"), make_member(name="乙")
     order = ordering.place_order(request_for(world, earliest=MON, latest=MON), now=frozen_now,
                                  settings=from_app(app))
+    dispatch_pass()
     assert len(order.offers) == 2
     db.session.commit()
     mine = next(o for o in order.offers if o.member_id == first.id)
@@ -235,8 +237,9 @@ def plan_token(page: str) -> str:
 
 @pytest.mark.parametrize("reason", REASONS)
 def test_batch_send_skips_a_member_who_is_no_longer_free(reason, client, db, world, make_member,
-                                                          coordinator, frozen_now, app):
+                                                          coordinator, frozen_now, app, dispatch_pass):
     order = ordering.place_order(request_for(world, earliest=MON, latest=MON), now=frozen_now)
+    dispatch_pass()
     db.session.commit()
     assert order.status == "needs_attention"  # nobody in the team yet
     member = make_member()
@@ -248,3 +251,20 @@ def test_batch_send_skips_a_member_who_is_no_longer_free(reason, client, db, wor
     response = client.post("/coord/backlog", data={"plan": token_}, follow_redirects=True)
     assert order.code in response.get_data(as_text=True)  # reported as not sent
     assert db.session.scalar(select(func.count()).select_from(Offer)) == 0
+
+
+@pytest.mark.parametrize(("gap", "status"), [(10, 409), (20, 200)])
+def test_accept_keeps_twenty_minutes_within_one_township(gap, status, client, db, world, offered,
+                                                         frozen_now):
+    """The short buffer inside one township holds on the booking path: 10 minutes between two
+    sessions in 三合镇 is refused, exactly 20 is fine."""
+    member, _order, offer, slot = offered
+    db.session.add(_session(member, slot[1] + timedelta(minutes=gap),
+                            slot[1] + timedelta(minutes=gap + 60), world.town.id))
+    db.session.commit()
+    response = client.post(f"/api/v1/member/offers/{offer.id}/accept",
+                           headers=token(client, member.user.username),
+                           json={"slot_start": slot[0].isoformat()})
+    assert response.status_code == status, response.get_json()
+    if status == 409:
+        assert response.get_json()["reasons"][0]["code"] == "busy"

@@ -16,6 +16,7 @@ from lectureorder.domain.errors import N_, Conflict, DomainError, ValidationFail
 from lectureorder.extensions import db as _db
 from lectureorder.models import LectureSession, Order, Township
 from lectureorder.web.errors import domain_errors
+from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
 
 RANGE = N_("Please enter a number from %(min)s to %(max)s.")
@@ -176,6 +177,7 @@ def test_real_form_view_refused_by_the_service(client, world, make_member, froze
 def _place(client, world) -> str:
     response = client.post("/api/v1/orders", json=order_body(world))
     assert response.status_code == 201, response.get_json()
+    run_dispatch_pass()
     return response.get_json()["code"]
 
 

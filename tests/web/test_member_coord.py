@@ -5,12 +5,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lectureorder.models import AuditEvent, LectureSession, Order
+from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
 
 
 def place(client, world, **changes):
     response = client.post("/api/v1/orders", json=order_body(world, **changes))
     assert response.status_code == 201, response.get_json()
+    run_dispatch_pass()
     return response.get_json()["code"]
 
 

@@ -21,9 +21,10 @@ def taken_message(app) -> str:
 
 
 def test_pool_through_the_api_second_accept_is_409(client, world, make_member, frozen_now, pool, db,
-                                                   app):
+                                                   app, dispatch_pass):
     first, second = make_member(name="甲"), make_member(name="乙")
     code = client.post("/api/v1/orders", json=order_body(world)).get_json()["code"]
+    dispatch_pass()
     heads = {m.id: token(client, m.user.username) for m in (first, second)}
     inbox = {m.id: client.get("/api/v1/member/offers", headers=heads[m.id]).get_json()
              for m in (first, second)}
@@ -46,9 +47,10 @@ def test_pool_through_the_api_second_accept_is_409(client, world, make_member, f
 
 
 def test_pool_offers_show_in_the_inbox_and_the_loser_is_told(client, world, make_member,
-                                                             frozen_now, pool, db, app):
+                                                             frozen_now, pool, db, app, dispatch_pass):
     first, second = make_member(name="甲"), make_member(name="乙")
     client.post("/api/v1/orders", json=order_body(world))
+    dispatch_pass()
     offers = {o.member_id: o for o in db.session.scalars(select(Offer))}
     login(client, first.user.username)
     page = client.get("/member/").get_data(as_text=True)

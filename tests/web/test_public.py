@@ -123,9 +123,10 @@ def test_cancel_without_a_tracked_order_goes_to_track(client, world):
     assert client.post("/track/rate", data={"rating": "5"}).location == "/track"
 
 
-def test_rate_before_delivery_is_refused_politely(client, world, make_member, frozen_now, db):
+def test_rate_before_delivery_is_refused_politely(client, world, make_member, frozen_now, db, dispatch_pass):
     make_member()
     client.post("/orders/new", data=form_for(world))
+    dispatch_pass()
     response = client.post("/track/rate", data={"rating": "5"})
     assert response.status_code == 302
     assert db.session.scalar(select(Order.status)) == "offered"

@@ -7,8 +7,9 @@ from tests.helpers import login, order_body
 
 
 def test_reoffer_sends_the_order_out_again_once(client, world, make_member, coordinator,
-                                                frozen_now, db):
+                                                frozen_now, db, dispatch_pass):
     code = client.post("/api/v1/orders", json=order_body(world)).get_json()["code"]
+    dispatch_pass()
     order = db.session.scalar(select(Order))
     assert order.status == "needs_attention" and order.offer_rounds == 0  # nobody in the team
     member = make_member()

@@ -4,11 +4,13 @@ from sqlalchemy import select
 
 from lectureorder.models import LectureSession, Order
 from lectureorder.services import scheduling
+from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
 
 
 def scheduled(client, db, world, member, now):
     client.post("/api/v1/orders", json=order_body(world))
+    run_dispatch_pass(now)
     order = db.session.scalar(select(Order))
     offer = order.offers[0]
     from lectureorder.services import dispatch
@@ -54,11 +56,12 @@ def test_move_with_a_bad_time_changes_nothing(client, world, make_member, coordi
         assert db.session.scalar(select(LectureSession)).start == before
 
 
-def test_rain_page_previews_then_moves(client, world, make_member, coordinator, frozen_now, db, app):
+def test_rain_page_previews_then_moves(client, world, make_member, coordinator, frozen_now, db, app, dispatch_pass):
     app.config["FILM_SEASON_ALL_YEAR"] = True
     member = make_member(kit_qualified=True)
     client.post("/api/v1/orders", json=order_body(world, format="mobile_film",
                                                   window={"earliest": "2026-12-07", "latest": "2026-12-07"}))
+    dispatch_pass()
     order = db.session.scalar(select(Order))
     from lectureorder.services import dispatch
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from lectureorder.domain.matching import PART_LABELS
 from lectureorder.models import Offer
+from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
 from tests.web.test_api import token
 
@@ -26,6 +27,7 @@ def chinese(app, msgid: str, **params) -> str:
 def place(client, world) -> str:
     response = client.post("/api/v1/orders", json=order_body(world))
     assert response.status_code == 201
+    run_dispatch_pass()
     return response.get_json()["code"]
 
 

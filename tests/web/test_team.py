@@ -122,13 +122,14 @@ def test_bad_leave_is_422_with_the_message_at_the_field(client, make_member, fro
     assert db.session.scalars(select(Leave)).all() == []
 
 
-def test_leave_over_a_booked_session_warns(client, world, make_member, frozen_now, db):
+def test_leave_over_a_booked_session_warns(client, world, make_member, frozen_now, db, dispatch_pass):
     from lectureorder.services import dispatch, ordering
     from tests.services.test_loop import request_for
 
     member = make_member()
     order = ordering.place_order(request_for(world, earliest=date(2026, 12, 7),
                                              latest=date(2026, 12, 7)), now=frozen_now)
+    dispatch_pass()
     db.session.commit()
     offer = order.offers[0]
     dispatch.accept_offer(offer.id, member, offer.slot_times[0][0], now=frozen_now)

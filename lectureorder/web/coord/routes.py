@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_timedelta, gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
@@ -61,8 +61,14 @@ def index():
         stmt = stmt.where(Order.code.contains(q[:12]))
     page = db.paginate(stmt, per_page=PER_PAGE, error_out=False)
     counts = dict(db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+    # Orders placed but not yet offered by the dispatch pass: how many, and since when.
+    waiting, oldest = db.session.execute(
+        select(func.count(), func.min(Order.created_at)).where(Order.status == OrderStatus.SUBMITTED)
+    ).one()
+    waiting_for = format_timedelta(max(now_utc() - oldest, timedelta(0))) if oldest else ""
     return render_template(
         "coord/index.html", page=page, counts=counts, statuses=list(OrderStatus),
+        waiting=waiting, waiting_for=waiting_for,
         townships=db.session.scalars(select(Township).order_by(Township.position)).all(),
         topics=ordering.active_topics(), formats=list(fm.Format), args=args,
         filters={k: v for k, v in args.items() if k != "page" and v},
