@@ -7,9 +7,15 @@ class DefaultConfig:
     """Safe defaults for the embedded SQLite set-up; production overrides by environment."""
 
     SECRET_KEY = "dev-only-change-me"  # create_app refuses this outside debug/testing
+    # PRODUCTION (env LECTUREORDER_PRODUCTION=true): served over HTTPS. Adds
+    # Strict-Transport-Security to every answer and marks the session and remember cookies
+    # Secure (never sent over plain HTTP). Leave False for the dev server on http://.
+    PRODUCTION = False
     # Relative SQLite paths are resolved inside the instance folder by create_app.
     SQLALCHEMY_DATABASE_URI = "sqlite:///lectureorder.sqlite"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # hide_parameters: a failed statement's error (and so any log line) never shows its
+    # values, e.g. a requester's phone. create_app keeps it when this dict is replaced.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     BABEL_DEFAULT_LOCALE = "zh_CN"
@@ -49,6 +55,10 @@ class DefaultConfig:
 
     # APScheduler runs only in the dedicated `flask scheduler` process.
     SCHEDULER_OFFER_SWEEP_MINUTES = 5
+    # New orders are stored at once and offered by the scheduler's dispatch pass this often.
+    DISPATCH_INTERVAL_SECONDS = 10
+    # /bench/insert (a bare one-row insert, for bench/intake.py's ratio): never on by default.
+    BENCH_ENDPOINTS = False
     CONTACT_RETENTION_DAYS = 365
 
     # Delivery evidence: photos are stored under the instance folder (a relative PHOTO_DIR is

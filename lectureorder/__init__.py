@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,15 @@ from .domain.errors import DomainError
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 DEFAULT_SECRET = "dev-only-change-me"
+# Keys that have been seen in examples, tests and tutorials: never good enough for real use.
+KNOWN_SECRETS = frozenset({
+    "", DEFAULT_SECRET, "test", "testing", "x", "secret", "secret-key", "secret_key", "secretkey",
+    "changeme", "change-me", "change_me", "please-change-me", "dev", "development", "devkey",
+    "password", "default", "key", "flask", "lectureorder", "bench-only-secret",
+})
+MIN_SECRET_LENGTH = 32
+# Cheap hashing for the test profile only (TestConfig); real use hashes at scrypt N=2^17.
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -38,17 +48,16 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_prefixed_env("LECTUREORDER")
     else:
         app.config.from_object("config.TestConfig")
+        app.config["PASSWORD_HASH_METHOD"] = TEST_PASSWORD_METHOD
         app.config.update(test_config)
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET and not uri.startswith("sqlite"):
-        raise RuntimeError(
-            "Set LECTUREORDER_SECRET_KEY (or SECRET_KEY in instance/config.py) before "
-            "running against a server database."
-        )
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET and not app.testing:
-        logging.getLogger(__name__).warning(
-            "Using the development SECRET_KEY; set LECTUREORDER_SECRET_KEY for real use."
-        )
+    from .models.user import PASSWORD_METHOD
+
+    app.config.setdefault("PASSWORD_HASH_METHOD", PASSWORD_METHOD)
+    # Flask-Login's defaults are a 365-day remember cookie readable by scripts; ours is short.
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=14))
+    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    check_production(app)
     # A bad dispatch mode, weight or limit stops the start, not the first order.
     from .services.settings import from_app
 
@@ -58,13 +67,50 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         raise RuntimeError(f"invalid configuration: {exc}") from exc
 
 
+def weak_secret(key: str | bytes | None) -> bool:
+    """Too short, a known default, or too few different characters to be random."""
+    if isinstance(key, bytes):
+        return len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8
+    key = key if isinstance(key, str) else ""
+    plain = key.strip().lower()
+    return (len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8 or plain in KNOWN_SECRETS
+            or any(part in plain for part in ("change-me", "changeme", "change_me", DEFAULT_SECRET)))
+
+
+def check_production(app: Flask) -> None:
+    """With PRODUCTION on, or a server database outside the test kit, refuse to start with a
+    weak SECRET_KEY (anyone could forge a coordinator's session) or with the debugger on."""
+    server_db = not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+    production = bool(app.config.get("PRODUCTION")) or (server_db and not app.testing)
+    if production:
+        if weak_secret(app.config.get("SECRET_KEY")):
+            raise RuntimeError(
+                f"Set LECTUREORDER_SECRET_KEY (or SECRET_KEY in instance/config.py) to at least "
+                f"{MIN_SECRET_LENGTH} random characters, e.g. python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(48))'; the development and example keys are refused "
+                f"in production and with a server database."
+            )
+        if app.debug:
+            raise RuntimeError("DEBUG is on: the debugger runs code for anyone; turn it off in "
+                               "production and with a server database.")
+    elif weak_secret(app.config.get("SECRET_KEY")) and not app.testing:
+        logging.getLogger(__name__).warning(
+            "Using a weak SECRET_KEY; set LECTUREORDER_SECRET_KEY for real use."
+        )
+
+
 def register_extensions(app: Flask) -> None:
     from .web.i18n import select_locale, select_timezone
+    from .web.safety import init_app as init_safety
 
+    init_safety(app)  # first: it sets the engine options db.init_app builds the engine with
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from .web import i18n
+
+    i18n.init_app(app)  # ?lang= is remembered in a cookie
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -40,6 +40,12 @@ TOPIC_ROWS = [
 FAST_HASH = "pbkdf2:sha256:1000"
 
 
+def _forget_login() -> None:
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(tmp_path):
     app = create_app({
@@ -49,6 +55,9 @@ def app(tmp_path):
     # Requests in a test share the fixture's app context, where Flask-Babel caches the locale;
     # in production each request has its own. Forget it per request, as production does.
     app.before_request(flask_babel.refresh)
+    # Flask-Login caches the user on g, which that shared context would carry from one request
+    # (or one test client) into the next: forget it per request too.
+    app.before_request(_forget_login)
     with app.app_context():
         _db.create_all()
         yield app
@@ -156,6 +165,31 @@ def frozen_now(now):
     `clock.freeze(later)` (from lectureorder.services import clock)."""
     clock.freeze(now)
     return now
+
+
+def run_dispatch_pass(at: datetime | None = None) -> int:
+    """One dispatch pass, as the scheduler runs it every few seconds after orders are placed:
+    at ``at``, else the frozen clock (``now_utc()``), with the settings the current app's config
+    gives now; commits; returns how many orders it dispatched. For helpers that cannot take
+    the ``dispatch_pass`` fixture (which also defaults to the fixed ``now``). Never sleep."""
+    from lectureorder.services import dispatch
+    from tests.helpers import live_settings
+
+    count = dispatch.dispatch_pending(now=at or clock.now_utc(), settings=live_settings())
+    _db.session.commit()
+    return count
+
+
+@pytest.fixture
+def dispatch_pass(db, now):
+    """Run one dispatch pass after placing orders: ``dispatch_pass()`` offers every waiting
+    order (at the frozen clock when a test froze it, else at the fixed ``now``;
+    ``dispatch_pass(at)`` for another time), commits, and returns how many it dispatched."""
+
+    def run(at: datetime | None = None) -> int:
+        return run_dispatch_pass(at or (clock.now_utc() if clock._frozen is not None else now))
+
+    return run
 
 
 @pytest.fixture

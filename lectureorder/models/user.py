@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,10 @@ from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .place import School, Township
 from .topic import Topic
+
+# scrypt at N=2^17 (werkzeug's default is 2^15): the method new passwords get, and that a
+# successful login upgrades an older hash to.
+PASSWORD_METHOD = "scrypt:131072:8:1"
 
 
 class Role(StrEnum):
@@ -40,14 +44,28 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the id Flask-Login keeps in the session and the remember cookie ("<id>:<version>"):
+    # raising it ends every signed-in browser at once (logout, password change, sign out everywhere).
+    session_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     member: Mapped[Member | None] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def password_needs_rehash(self, method: str) -> bool:
+        """True when the stored hash was made with another method or cost than ``method``."""
+        return self.password_hash.split("$", 1)[0] != method
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -13,6 +13,7 @@ from ..models import Role
 PUBLIC = "public"
 MEMBER = "member"
 COORDINATOR = "coordinator"
+SIGNED_IN = "signed_in"  # any active account, whatever its role (its own account page, tokens)
 
 
 def _mark(view: Callable, who: str, api: bool) -> Callable:
@@ -27,6 +28,8 @@ def public(view: Callable) -> Callable:
 
 
 def _allowed(user, who: str) -> bool:
+    if who == SIGNED_IN:
+        return True
     if who == MEMBER:
         return user.role == Role.MEMBER and user.member is not None
     if who == COORDINATOR:
@@ -53,6 +56,7 @@ def login_as(who: str) -> Callable[[Callable], Callable]:
 
 member_required = login_as(MEMBER)
 coordinator_required = login_as(COORDINATOR)
+signed_in_required = login_as(SIGNED_IN)
 
 
 def api_public(view: Callable) -> Callable:
@@ -87,3 +91,4 @@ def api_as(who: str) -> Callable[[Callable], Callable]:
 
 api_member = api_as(MEMBER)
 api_coordinator = api_as(COORDINATOR)
+api_signed_in = api_as(SIGNED_IN)

@@ -4,6 +4,7 @@ never a bare 500 for bad input, always a translated message."""
 from __future__ import annotations
 
 import logging
+import traceback
 from types import TracebackType
 
 from flask import Flask, flash, jsonify, render_template, request
@@ -120,6 +121,25 @@ def domain_errors(form: FlaskForm | None = None) -> DomainErrors:
     return DomainErrors(form)
 
 
+# The crash log names what failed and where, never with what: an exception's message can
+# carry request data (a database error's statement values, a DETAIL line with a phone), and the
+# path can carry a secret (a feed token), so neither is logged; the URL rule and endpoint are.
+def exception_names(exc: BaseException) -> str:
+    """`sqlalchemy.exc.DataError <- psycopg.errors.DataError`: the type and its causes."""
+    names, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(names) < 5:
+        seen.add(id(current))
+        names.append(f"{type(current).__module__}.{type(current).__qualname__}")
+        current = current.__cause__ or current.__context__
+    return " <- ".join(names)
+
+
+def frames(exc: BaseException) -> str:
+    """The traceback's file, line, function and source line; no message, no local values."""
+    return "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__))).rstrip()
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -154,7 +174,9 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         db.session.rollback()
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.error("unhandled %s on %s %s (endpoint %s)\n%s", exception_names(exc),
+                  request.method, request.url_rule.rule if request.url_rule else "-",
+                  request.endpoint or "-", frames(exc))
         if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise exc
         return error_response(500)

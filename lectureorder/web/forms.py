@@ -1,4 +1,5 @@
-"""Form helpers shared by the blueprints: domain errors onto fields, the order form."""
+"""Form helpers shared by the blueprints: the base of every form, domain errors onto fields,
+the order form."""
 
 from __future__ import annotations
 
@@ -36,6 +37,20 @@ from ..domain.orders import (
 from ..extensions import db
 from ..models import Market, School, Township, Village
 from .i18n import current_lang
+from .safety import refuse_control_characters
+
+
+class SafeForm(FlaskForm):
+    """The base of every form in the app (a test walks them all): each field refuses control
+    characters before its own validators run, so no such input reaches a service or the
+    database, and the person sees which field to retype."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if field.type != "CSRFTokenField":  # CSRFProtect refuses a bad token on its own
+                field.validators = [refuse_control_characters, *field.validators]
+            return field
 
 
 def apply_errors(form: FlaskForm, exc: ValidationFailed | DomainError) -> None:
@@ -79,7 +94,7 @@ def place_choices() -> dict[str, list[tuple[str, str]]]:
     return {t.display(lang): groups[t.id] for t in towns if groups[t.id]}
 
 
-class OrderForm(FlaskForm):
+class OrderForm(SafeForm):
     topics = MultiCheckboxField(_l("Which talk(s)?"), validators=[InputRequired(_l("Please choose at least one talk from the menu."))])
     format = RadioField(_l("How should it be given?"), validators=[InputRequired(_l("Please choose how the talk should be given."))])
     place = SelectField(_l("Where?"), validators=[InputRequired(_l("Please choose the place from the list."))])
@@ -128,7 +143,7 @@ class StaffOrderForm(OrderForm):
         self.channel.choices = [(k, gettext(v)) for k, v in CHANNELS.items() if k != "qr"]
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(SafeForm):
     """A leave period in local time; empty times mean from the start / to the end of the day."""
 
     start = DateField(_l("First day"), validators=[InputRequired(_l("Please give the first day of the leave."))])

@@ -12,10 +12,12 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    api = request.blueprint == "api"
+    # The API is stateless: its language comes with each call, never from a page's cookie.
+    chosen = request.args.get("lang") or (None if api else request.cookies.get(LANG_COOKIE))
     if chosen in supported:
         return chosen
-    if request.blueprint == "api":
+    if api:
         best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
         if best == "en":
             return "en"
@@ -26,6 +28,8 @@ def remember_choice(response):
     """``?lang=en`` (the header's language link) is kept in a cookie, so the choice holds for
     the next pages, the forms' answers and redirects, not for one request only."""
     chosen = request.args.get("lang")
+    if request.blueprint == "api":
+        return response
     if chosen in current_app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != chosen:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=request.is_secure)

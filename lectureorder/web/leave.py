@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import abort, flash
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..services import team
 from ..services.clock import now_utc
 from .errors import domain_errors
+from .forms import SafeForm
 from .templating import period_label
 
 
-class RemoveLeaveForm(FlaskForm):
+class RemoveLeaveForm(SafeForm):
     """Only a button; the form carries the CSRF token."""
 
 

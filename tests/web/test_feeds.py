@@ -82,6 +82,7 @@ def test_member_feed_round_trips(client, db, team, sessions, frozen_now, now):
     a, _ = team
     login(client, a.user.username)
     assert "You have no calendar link yet." in client.get("/member/feed?lang=en").get_data(as_text=True)
+    client.get("/member/feed?lang=zh_CN")  # the choice is remembered: back to Chinese
     path = create_link(client, "/member/feed")
     found, cal, response = events(client, path)
     # Only my sessions (lead or helper), from 60 days back, cancelled ones included.

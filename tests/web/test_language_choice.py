@@ -14,3 +14,10 @@ def test_lang_link_is_remembered(client, world):
 def test_an_unknown_language_is_not_stored(client, world):
     response = client.get("/?lang=xx")
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_api_keeps_no_language_between_calls(client, world):
+    english = client.get("/api/v1/menu?lang=en")
+    assert "Set-Cookie" not in english.headers
+    client.get("/?lang=en")  # a page's choice does not leak into the API either
+    assert client.get("/api/v1/menu").get_json()[0]["title"] == "防范电信网络诈骗"

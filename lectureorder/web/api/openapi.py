@@ -187,7 +187,14 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                     "username", "password"], "properties": {"username": {"type": "string"},
                                                             "password": {"type": "string"}}}}}},
                 "responses": {"200": _json({"type": "object", "properties": {
-                    "token": {"type": "string"}}}), "401": _json(_ref("Error")), **ERR}}},
+                    "token": {"type": "string"}}}), "401": _json(_ref("Error")), **ERR}},
+                "delete": {"summary": "Revoke the bearer token sent with this request",
+                    "description": "The app signs out: this token stops working at once (401 "
+                                   "afterwards). Tokens expire on their own after API_TOKEN_DAYS; "
+                                   "a password change or “sign out everywhere” revokes them all.",
+                    "security": AUTH, "responses": {
+                        "204": {"description": "Revoked"},
+                        "401": _json(_ref("Error"), "No token, or not a live one")}}},
             "/member/offers": {"get": {"summary": "My open offers with proposed slots",
                 "description": "`shared_with` counts the other members holding an open offer "
                                "for the same order (pool mode: the first to accept wins). Score "

@@ -14,10 +14,10 @@ from ...domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ...extensions import db, limiter
 from ...models import Member, Order, Township
 from ...services import dispatch, fulfilment, ordering, scheduling
-from ...services.accounts import authenticate, issue_token
+from ...services.accounts import authenticate, issue_token, revoke_token
 from ...services.clock import now_utc
 from .. import edge
-from ..access import api_coordinator, api_member, api_public
+from ..access import api_coordinator, api_member, api_public, api_signed_in
 from ..forms import error_dict
 from ..i18n import current_lang
 from . import bp
@@ -257,12 +257,22 @@ def token():
     username = text(data, "username", errors, required=True)
     password = text(data, "password", errors, required=True)
     ValidationFailed.collect(errors)
-    user = authenticate(username, password)
+    user = authenticate(username, password, method=current_app.config["PASSWORD_HASH_METHOD"])
     if user is None:
         return jsonify({"error": gettext("Wrong username or password."), "status": 401}), 401
     value = issue_token(user, now=now_utc(), days=current_app.config["API_TOKEN_DAYS"])
     db.session.commit()
     return jsonify({"token": value, "role": user.role})
+
+
+@bp.delete("/auth/token")
+@api_signed_in
+def revoke():
+    """Sign the app out: the bearer token of this request stops working (any role)."""
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    revoke_token(token, now=now_utc())
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/member/offers")

@@ -14,6 +14,7 @@ from ...domain.lifecycle import STATUS_LABELS
 from ...domain.orders import OrderRequest
 from ...models import LectureSession, Offer, Order
 from ..i18n import current_lang
+from ..safety import CONTROL_MESSAGE, has_control
 from ..templating import part_label, part_note
 
 
@@ -22,13 +23,43 @@ def iso(dt: datetime | None) -> str | None:
     return dt.astimezone(cal.TZ).isoformat() if dt is not None else None
 
 
+# The order body's nested members are reported under the flat names its other errors use.
+NESTED_FIELDS = {
+    "place.kind": "place", "place.id": "place", "audience.type": "audience_type",
+    "audience.size": "audience_size", "window.earliest": "earliest", "window.latest": "latest",
+    "requester.name": "requester_name", "requester.organisation": "requester_org",
+    "requester.phone": "phone",
+}
+
+
 def body() -> dict:
+    """The JSON object of the request; any string in it (at any depth, keys included) with a
+    control character is refused here, before a reader or the database sees it."""
     from flask import request
 
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ValidationFailed([DomainError("_", N_("Please send a JSON object."))])
+    fields = sorted(set(_control_fields(data, ())))
+    ValidationFailed.collect([DomainError(f, CONTROL_MESSAGE) for f in fields])
     return data
+
+
+def _control_fields(value, path: tuple[str, ...]):
+    """The field name of every string with a control character (list positions dropped)."""
+    if isinstance(value, str):
+        if has_control(value):
+            dotted = ".".join(path) or "_"
+            yield NESTED_FIELDS.get(dotted, dotted)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if has_control(key):
+                yield ".".join(path) or "_"
+            else:
+                yield from _control_fields(item, (*path, key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _control_fields(item, path)
 
 
 def text(data: dict, key: str, errors: list, *, required: bool = False, field: str | None = None) -> str:
@@ -39,6 +70,9 @@ def text(data: dict, key: str, errors: list, *, required: bool = False, field: s
         return ""
     if not isinstance(value, str):
         errors.append(DomainError(field or key, N_("Must be text.")))
+        return ""
+    if has_control(value):  # a dict that did not come through body()
+        errors.append(DomainError(field or key, CONTROL_MESSAGE))
         return ""
     return value
 

@@ -12,7 +12,6 @@ from datetime import time
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,7 +28,7 @@ from wtforms.validators import Optional
 from ...services import calendar_admin as admin
 from ...services import holidays_admin as holidays
 from ...services import screenings_admin as screenings
-from ..forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, SafeForm
 
 WEEKDAY_CHOICES = [
     (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
@@ -51,7 +50,7 @@ def township_choices(townships, lang: str, blank: bool = True) -> list[tuple[str
     return choices + [(str(t.id), t.display(lang)) for t in townships]
 
 
-class MarketForm(FlaskForm):
+class MarketForm(SafeForm):
     name = StringField(_l("Name of the market"))
     township_id = SelectField(_l("Township"), validate_choice=False)
     calendar = SelectField(_l("Calendar"), validate_choice=False, choices=[
@@ -92,12 +91,12 @@ class MarketForm(FlaskForm):
         )
 
 
-class TermForm(FlaskForm):
+class TermForm(SafeForm):
     first = DateField(_l("First day of the term"), validators=[Optional()])
     last = DateField(_l("Last day of the term"), validators=[Optional()])
 
 
-class BlackoutForm(FlaskForm):
+class BlackoutForm(SafeForm):
     township_id = SelectField(_l("Township"), validate_choice=False)
     label = StringField(_l("What is it? (e.g. harvest, Friday prayer)"))
     first = DateField(_l("First day"), validators=[Optional()])
@@ -115,7 +114,7 @@ class BlackoutForm(FlaskForm):
         )
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(SafeForm):
     day = DateField(_l("Date"), validators=[Optional()])
     working = RadioField(_l("On this date"), validate_choice=False, choices=[
         ("holiday", _l("people have a day off (放假)")),
@@ -128,7 +127,7 @@ class HolidayForm(FlaskForm):
         return holidays.HolidayData(day=self.day.data, working=working, name=self.name.data or "")
 
 
-class FilmSeasonForm(FlaskForm):
+class FilmSeasonForm(SafeForm):
     all_year = BooleanField(_l("Screenings all year (no season)"))
     start_month = IntegerField(_l("Season starts: month"), validators=[Optional()])
     start_day = IntegerField(_l("day"), validators=[Optional()])
@@ -143,7 +142,7 @@ class FilmSeasonForm(FlaskForm):
         )
 
 
-class KitForm(FlaskForm):
+class KitForm(SafeForm):
     name = StringField(_l("Name of the kit"))
     contents = StringField(_l("Contents (projector, screen, generator …)"))
     base_township_id = SelectField(_l("Kept in township (optional)"), validate_choice=False)

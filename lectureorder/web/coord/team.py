@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import Member
-from ...services import team
+from ...services import accounts, team
 from ...services.clock import now_utc
 from ..access import coordinator_required
+from ..auth.forms import ActionForm
 from ..errors import domain_errors
 from ..forms import LeaveForm
 from ..leave import RemoveLeaveForm, delete_leave, leave_saved
@@ -36,6 +37,7 @@ def _page(member: Member, form: MemberForm, leave_form: LeaveForm, status: int):
     return render_template(
         "coord/team/member.html", member=member, form=form, new_leave=leave_form,
         leaves=team.current_leave(member, now=now_utc()), remove_form=RemoveLeaveForm(),
+        sign_out_form=ActionForm(),
     ), status
 
 
@@ -84,4 +86,18 @@ def member_leave(member_id: int):
 def member_delete_leave(member_id: int, leave_id: int):
     item = _member_or_404(member_id)
     delete_leave(item, leave_id)
+    return redirect(url_for(".member", member_id=item.id))
+
+
+@bp.post("/members/<int:member_id>/sign-out")
+@coordinator_required
+def member_sign_out(member_id: int):
+    """A lost phone or a member leaving the team: every session, remember cookie and app token
+    of the member's account ends now."""
+    item = _member_or_404(member_id)
+    if item.user is None:
+        abort(404)
+    accounts.sign_out_everywhere(item.user, now=now_utc(), actor=current_user)
+    db.session.commit()
+    flash(gettext("%(name)s is signed out on every browser and app.", name=item.name), "success")
     return redirect(url_for(".member", member_id=item.id))

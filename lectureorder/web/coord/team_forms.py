@@ -1,19 +1,18 @@
 """Forms of the coordinator's team pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from ...domain import formats as fm
 from ...services.team import DAILY_CAP, WEEKLY_CAP, MemberChanges
-from ..forms import MultiCheckboxField
+from ..forms import MultiCheckboxField, SafeForm
 from ..i18n import current_lang
 
 _RANGE = _l("Please enter a number from %(min)s to %(max)s.")
 
 
-class MemberForm(FlaskForm):
+class MemberForm(SafeForm):
     daily_cap = IntegerField(_l("Sessions a day, at most"), validators=[
         InputRequired(_l("Please enter a number.")), NumberRange(*DAILY_CAP, message=_RANGE)])
     weekly_cap = IntegerField(_l("Sessions a week, at most"), validators=[

@@ -1,9 +1,10 @@
 """The one-button forms of the feed-link page (the buttons themselves are in the template)."""
 
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from ..forms import SafeForm
 
-class FeedForm(FlaskForm):
+
+class FeedForm(SafeForm):
     create = SubmitField()
     revoke = SubmitField()
