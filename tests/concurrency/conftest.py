@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from lectureorder import create_app
 from lectureorder.extensions import db
+from lectureorder.models import EquipmentKit, Member, Role, Topic, Township, User, Village
 
 PG_ENV = "LECTUREORDER_TEST_POSTGRES"
 
@@ -63,3 +64,26 @@ def race(app, n: int, work: Callable[[int], object]) -> list[object]:
     for t in threads:
         t.join(timeout=120)
     return results
+
+
+def build_team(members: int, formats=("field_class",), *, kit: bool = False, **member_fields):
+    """A township with one village, a topic and ``members`` interchangeable members (in the
+    current app context, committed); returns the village. With ``kit``, one film kit too."""
+    from tests.conftest import FAST_HASH
+
+    topic = Topic(code="anti_fraud", title_zh="防诈", title_en="Anti-fraud", formats=list(formats))
+    town = Township(name="三合镇", lat=36.455, lon=102.045)
+    db.session.add_all([topic, town])
+    db.session.flush()
+    village = Village(township_id=town.id, name="东庄村", lat=36.456, lon=102.046)
+    db.session.add(village)
+    if kit:
+        db.session.add(EquipmentKit(name="放映车一号"))
+    fields = {"daily_cap": 9, "weekly_cap": 99} | member_fields
+    for i in range(members):
+        user = User(username=f"m{i}", role=Role.MEMBER)
+        user.set_password("x" * 8, method=FAST_HASH)
+        db.session.add(Member(user=user, name=f"队员{i}", home_township_id=town.id,
+                              formats=list(formats), specialties=[topic], **fields))
+    db.session.commit()
+    return village

@@ -8,19 +8,12 @@ from lectureorder.domain.errors import Conflict
 from lectureorder.domain.orders import OrderRequest
 from lectureorder.extensions import db
 from lectureorder.models import (
-    EquipmentKit,
     LectureSession,
     Member,
     Order,
-    Role,
-    Topic,
-    Township,
-    User,
-    Village,
 )
 from lectureorder.services import dispatch, ordering
-from tests.concurrency.conftest import race
-from tests.conftest import FAST_HASH
+from tests.concurrency.conftest import build_team, race
 from tests.helpers import live_settings
 
 N = 8
@@ -28,22 +21,9 @@ N = 8
 
 def build(app, now, *, film: bool):
     with app.app_context():
-        topic = Topic(code="anti_fraud", title_zh="防诈", title_en="Anti-fraud",
-                      formats=["field_class", "mobile_film"])
-        town = Township(name="三合镇", lat=36.455, lon=102.045)
-        db.session.add_all([topic, town])
-        db.session.flush()
-        village = Village(township_id=town.id, name="东庄村", lat=36.456, lon=102.046)
-        db.session.add_all([village, EquipmentKit(name="放映车一号")])
-        members = []
-        for i in range(N if film else 1):
-            user = User(username=f"m{i}", role=Role.MEMBER)
-            user.set_password("x" * 8, method=FAST_HASH)
-            members.append(Member(user=user, name=f"队员{i}", home_township_id=town.id,
-                                  formats=["field_class", "mobile_film"], specialties=[topic],
-                                  kit_qualified=True, daily_cap=9, weekly_cap=99))
-        db.session.add_all(members)
-        db.session.commit()
+        village = build_team(N if film else 1, ("field_class", "mobile_film"), kit=True,
+                             kit_qualified=True)
+        members = db.session.scalars(select(Member).order_by(Member.id)).all()
         orders = []
         for i in range(N):
             orders.append(ordering.place_order(OrderRequest(

@@ -13,18 +13,11 @@ from lectureorder.domain.orders import OrderRequest
 from lectureorder.extensions import db
 from lectureorder.models import (
     AuditEvent,
-    Member,
     Offer,
     Order,
-    Role,
-    Topic,
-    Township,
-    User,
-    Village,
 )
 from lectureorder.services import dispatch, ordering
-from tests.concurrency.conftest import race
-from tests.conftest import FAST_HASH
+from tests.concurrency.conftest import build_team, race
 from tests.helpers import live_settings
 
 N = 8
@@ -35,21 +28,7 @@ DISPATCH_TABLES = {"member", "equipment_kit", "lecture_session", "offer"}
 def team(app, members: int) -> int:
     """A village and `members` interchangeable members; returns the village id."""
     with app.app_context():
-        topic = Topic(code="anti_fraud", title_zh="防诈", title_en="Anti-fraud",
-                      formats=["field_class"])
-        town = Township(name="三合镇", lat=36.455, lon=102.045)
-        db.session.add_all([topic, town])
-        db.session.flush()
-        village = Village(township_id=town.id, name="东庄村", lat=36.456, lon=102.046)
-        db.session.add(village)
-        for i in range(members):
-            user = User(username=f"m{i}", role=Role.MEMBER)
-            user.set_password("x" * 8, method=FAST_HASH)
-            db.session.add(Member(user=user, name=f"队员{i}", home_township_id=town.id,
-                                  formats=["field_class"], specialties=[topic],
-                                  daily_cap=9, weekly_cap=99))
-        db.session.commit()
-        return village.id
+        return build_team(members).id
 
 
 def request(village_id: int, i: int) -> OrderRequest:

@@ -16,16 +16,11 @@ from lectureorder.models import (
     Notification,
     Offer,
     Order,
-    Role,
-    Topic,
-    Township,
-    User,
-    Village,
 )
 from lectureorder.services import dispatch, ordering
 from lectureorder.services.unit import TAKEN
-from tests.concurrency.conftest import race
-from tests.conftest import FAST_HASH, run_dispatch_pass
+from tests.concurrency.conftest import build_team, race
+from tests.conftest import run_dispatch_pass
 from tests.helpers import live_settings
 
 N = 16
@@ -35,20 +30,7 @@ def build(app, now, *, members: int, orders: int = 1, mode: str = "directed") ->
     """A village, `members` interchangeable members and `orders` orders, each offered already."""
     app.config.update(DISPATCH_MODE=mode, DISPATCH_POOL_SIZE=members)
     with app.app_context():
-        topic = Topic(code="anti_fraud", title_zh="防诈", title_en="Anti-fraud",
-                      formats=["field_class"])
-        town = Township(name="三合镇", lat=36.455, lon=102.045)
-        db.session.add_all([topic, town])
-        db.session.flush()
-        village = Village(township_id=town.id, name="东庄村", lat=36.456, lon=102.046)
-        db.session.add(village)
-        for i in range(members):
-            user = User(username=f"m{i}", role=Role.MEMBER)
-            user.set_password("x" * 8, method=FAST_HASH)
-            db.session.add(Member(user=user, name=f"队员{i}", home_township_id=town.id,
-                                  formats=["field_class"], specialties=[topic],
-                                  daily_cap=9, weekly_cap=99))
-        db.session.commit()
+        village = build_team(members)
         ids = []
         for i in range(orders):
             order = ordering.place_order(OrderRequest(
