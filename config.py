@@ -29,10 +29,27 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
     RATELIMIT_ENABLED = True
+    # Where the counts live (web/limits.py): "redis://127.0.0.1:6379/0" for any deployment
+    # with several workers or hosts; "database://" keeps them in the app's database (no Redis);
+    # "memory://" is per process, for the single-process dev server only (refused in PRODUCTION).
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "lectureorder"  # several apps can share one Redis
     RATELIMIT_HEADERS_ENABLED = True
+    # Per order code AND per address, one bucket each across the /track page and the API's
+    # track, cancel and rate: every try of a code and last 4 digits counts.
     TRACK_RATE_LIMIT = "20 per 10 minutes"
-    LOGIN_RATE_LIMIT = "10 per minute"
+    # Per address, login page and token endpoint together (generous: a station behind one NAT).
+    LOGIN_RATE_LIMIT = "30 per minute"
+    # Per account (username): this many attempts go straight through; after that each attempt
+    # waits, from LOGIN_ACCOUNT_DELAY_SECONDS doubling per failure up to the maximum. Never a
+    # lockout: after the wait a right password works. Forgotten a window after the first failure.
+    LOGIN_ACCOUNT_FREE_ATTEMPTS = 5
+    LOGIN_ACCOUNT_DELAY_SECONDS = 5
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS = 300
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 24 * 3600
+    # How many reverse proxies stand in front of the app (0: none, X-Forwarded-* ignored).
+    # With 1, the client address is the last one the proxy appended to X-Forwarded-For.
+    TRUSTED_PROXIES = 0
 
     # Dispatch
     DISPATCH_MODE = "directed"  # or "pool": the best DISPATCH_POOL_SIZE members all see it
@@ -52,6 +69,45 @@ class DefaultConfig:
     # Outreach station phone shown on confirmation pages (tel: link)
     STATION_PHONE = "0972-8612110"
     STATION_NAME = "平安区公安分局“枫”警宣讲队"
+
+    # Notifications (services/notify.py; README "Messages"). SMS_BACKEND: "log" (ids only,
+    # no gateway), "webhook" (POST {"to", "text", "key"} JSON to SMS_WEBHOOK_URL; any 2xx is
+    # delivered) or "aliyun" (Alibaba Cloud SMS SendSms, signed with the access key).
+    SMS_BACKEND = "log"
+    SMS_WEBHOOK_URL = ""
+    SMS_TIMEOUT_SECONDS = 10.0  # every provider call (HTTP and SMTP) gives up after this
+    ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com/"
+    ALIYUN_SMS_REGION = "cn-hangzhou"
+    ALIYUN_ACCESS_KEY_ID = ""
+    ALIYUN_ACCESS_KEY_SECRET = ""  # a secret: from the environment, never logged
+    ALIYUN_SMS_SIGN_NAME = ""
+    # The approved template: one variable ${text} (the whole message) and ${code} (order code);
+    # ALIYUN_SMS_TEMPLATES maps an event kind to its own template code instead.
+    ALIYUN_SMS_TEMPLATE_CODE = ""
+    ALIYUN_SMS_TEMPLATES: dict = {}
+    # E-mail for coordinators (when SMTP_HOST is set), to these addresses.
+    SMTP_HOST = ""
+    SMTP_PORT = 587
+    SMTP_USERNAME = ""
+    SMTP_PASSWORD = ""  # a secret
+    SMTP_STARTTLS = True
+    SMTP_FROM = ""
+    NOTIFY_COORDINATOR_EMAILS: tuple = ()
+    # A failed delivery is tried again after base, 2×base, 4×base … seconds, at most
+    # NOTIFY_MAX_ATTEMPTS times in all; then it shows as failed at /coord/notifications.
+    NOTIFY_RETRY_BASE_SECONDS = 60
+    NOTIFY_MAX_ATTEMPTS = 5
+    # A sender that died mid-delivery gives its claim up after this long (retried, same key).
+    NOTIFY_CLAIM_STALE_SECONDS = 600
+    # Reminders are not sent at night (Beijing time): they wait until the end hour.
+    NOTIFY_QUIET_START_HOUR = 21
+    NOTIFY_QUIET_END_HOUR = 8
+    # Links in texts (the rating link) start with this, e.g. "https://xj.example.cn".
+    PUBLIC_BASE_URL = ""
+    # The scheduler's single-instance lease: renewed every third of it; a second scheduler
+    # idles (and says so) until the lease of a dead one runs out.
+    SCHEDULER_LEASE_SECONDS = 90
+    REMINDER_INTERVAL_MINUTES = 10
 
     # APScheduler runs only in the dedicated `flask scheduler` process.
     SCHEDULER_OFFER_SWEEP_MINUTES = 5

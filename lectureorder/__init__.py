@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from .domain.errors import DomainError
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 
 DEFAULT_SECRET = "dev-only-change-me"
 # Keys that have been seen in examples, tests and tutorials: never good enough for real use.
@@ -111,7 +111,9 @@ def register_extensions(app: Flask) -> None:
     from .web import i18n
 
     i18n.init_app(app)  # ?lang= is remembered in a cookie
-    limiter.init_app(app)
+    from .web.limits import init_app as init_limits
+
+    init_limits(app)  # TRUSTED_PROXIES, the storage check, then the limiter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

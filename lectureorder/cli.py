@@ -1,10 +1,11 @@
 """Flask CLI commands: seed-demo, create-user, dispatch-pending, expire-offers, send-notifications,
-scheduler."""
+scheduler, backup, restore."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .domain.errors import DomainError
 from .extensions import db
@@ -19,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(expire_offers)
     app.cli.add_command(send_notifications)
     app.cli.add_command(scheduler)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 def _refuse_in_production() -> None:
@@ -98,7 +101,8 @@ def send_notifications() -> None:
     """Deliver queued notifications with the configured sender."""
     from .services.notify import send_pending
 
-    count = send_pending(now=now_utc())
+    # The claim is committed before any provider call, each outcome as it comes (see notify).
+    count = send_pending(now=now_utc(), settings=from_app(current_app), checkpoint=db.session.commit)
     db.session.commit()
     click.echo(f"processed {count} notification(s)")
 
@@ -114,3 +118,57 @@ def scheduler() -> None:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+def _database_uri() -> str:
+    # The engine's URL, not the config's: create_app resolves a relative SQLite path.
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=str))
+@with_appcontext
+def backup(path: str) -> None:
+    """Back up the database and the photos to PATH (a .tar.gz file, else a new directory).
+
+    SQLite: the online backup API, safe while the app runs. PostgreSQL: pg_dump --format=custom
+    (needs postgresql-client)."""
+    from pathlib import Path
+
+    from .services import backup as backups
+
+    uri = _database_uri()
+    if not uri.startswith("sqlite"):
+        click.echo("running: " + " ".join(backups.pg_dump_command(uri, "<archive>/database.dump")))
+    try:
+        done = backups.backup(uri, from_app(current_app).photo_root, Path(path), now=now_utc())
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(done.tables.values())
+    click.echo(f"backup written: {done.path} ({done.engine}, {len(done.tables)} tables, "
+               f"{rows} rows, {done.photos} photos)")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, path_type=str))
+@click.option("--force", is_flag=True, help="Replace a database or photos folder that holds data.")
+@with_appcontext
+def restore(path: str, force: bool) -> None:
+    """Restore a backup made by `backup` (stop the web workers and the scheduler first).
+
+    Refuses a database that already holds data unless --force. PostgreSQL: pg_restore --clean."""
+    from pathlib import Path
+
+    from .services import backup as backups
+
+    uri = _database_uri()
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection of ours stands in the restore's way
+    if not uri.startswith("sqlite"):
+        click.echo("running: " + " ".join(backups.pg_restore_command(uri, "<archive>/database.dump")))
+    try:
+        done = backups.restore(Path(path), uri, from_app(current_app).photo_root, force=force,
+                               on_step=click.echo)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {done.path}: {sum(done.tables.values())} rows, {done.photos} photos")

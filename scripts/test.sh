@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Run the test suite (installs into .venv first). Extra arguments go to pytest.
+# On SQLite by default; LECTUREORDER_TEST_DATABASE=postgresql+psycopg://... runs it on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

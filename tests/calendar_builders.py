@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from itertools import count
 
 from jinja2 import BytecodeCache
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from lectureorder.domain.calendars import TZ
 from lectureorder.models import LectureSession, Order, Topic, order_topic
@@ -70,39 +70,46 @@ def bulk_sessions(db, world, members, n: int, first_day: date, *, days: int = 28
     """`n` sessions with orders and topics spread over `days` days, inserted in bulk.
 
     Members get non-overlapping slots (four a day each), so the data looks like a busy but
-    sane month; every tenth session is a film with a kit (kits may be double-booked).
+    sane month; every tenth session is a film with a kit. A later call goes on where the last
+    one stopped, so no member or kit is ever double-booked (PostgreSQL's exclusion constraints
+    refuse that; up to ``days`` x 4 x len(members) sessions), and the ids come from the
+    database (explicit ids would leave PostgreSQL's sequences behind).
     """
     topic_ids = [t.id for t in db.session.scalars(select(Topic).order_by(Topic.id))]
     base = next(_codes) * 100_000
     slots = [(9, 0), (11, 0), (14, 30), (19, 30)]
+    first = db.session.scalar(select(func.count()).select_from(LectureSession)) or 0
     orders, lectures, links = [], [], []
-    first_id = (db.session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1)) or 0) + 1
     for i in range(n):
         # Every day gets sessions however few there are; (day, slot, member) never repeats.
-        day = first_day + timedelta(days=i % days)
-        hour, minute = slots[(i // days) % len(slots)]
-        member = members[(i // (days * len(slots))) % len(members)]
+        j = first + i
+        day = first_day + timedelta(days=j % days)
+        hour, minute = slots[(j // days) % len(slots)]
+        member = members[(j // (days * len(slots))) % len(members)]
         start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
-        fmt = "mobile_film" if i % 10 == 0 else ("market_talk", "field_class", "school_talk")[i % 3]
-        order_id = first_id + i
+        fmt = "mobile_film" if j % 10 == 0 else ("market_talk", "field_class", "school_talk")[j % 3]
         orders.append({
-            "id": order_id, "code": order_code(base + i), "status": "scheduled", "format": fmt,
+            "code": order_code(base + i), "status": "scheduled", "format": fmt,
             "place_kind": "village", "village_id": world.village.id,
-            "township_id": (world.town.id if i % 2 else world.far.id),
+            "township_id": (world.town.id if j % 2 else world.far.id),
             "audience_type": "villagers", "audience_size": 50, "earliest": day, "latest": day,
             "requester_name": "王五", "requester_phone": "13700001234",
         })
-        links.append({"order_id": order_id, "topic_id": topic_ids[i % len(topic_ids)]})
-        kit = kits[(i // 10) % len(kits)] if (kits and fmt == "mobile_film") else None
+        kit = kits[(j // 10) % len(kits)] if (kits and fmt == "mobile_film") else None
         lectures.append({
-            "order_id": order_id, "format": fmt, "start": start,
+            "format": fmt, "start": start,
             "end": start + timedelta(minutes=90), "venue": "示例村", "status": "scheduled",
             "township_id": orders[-1]["township_id"], "lead_member_id": member.id,
             "kit_id": kit.id if kit is not None else None,
         })
-    db.session.execute(insert(Order), orders)
-    db.session.execute(insert(order_topic), links)
-    db.session.execute(insert(LectureSession), lectures)
+        links.append(topic_ids[j % len(topic_ids)])
+    order_ids = db.session.scalars(
+        insert(Order).returning(Order.id, sort_by_parameter_order=True), orders).all()
+    db.session.execute(insert(order_topic), [
+        {"order_id": order_id, "topic_id": topic_id} for order_id, topic_id in zip(order_ids, links,
+                                                                                  strict=True)])
+    db.session.execute(insert(LectureSession), [
+        {**row, "order_id": order_id} for row, order_id in zip(lectures, order_ids, strict=True)])
     db.session.commit()
 
 

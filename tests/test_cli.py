@@ -9,7 +9,8 @@ def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_seed_demo_is_complete_and_idempotent(runner, db):
+def test_seed_demo_is_complete_and_idempotent(runner, db, app):
+    app.config["ALLOW_DEMO_DATA"] = True  # the suite's PostgreSQL database is a staging one
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert count(db, Topic) == 5 and count(db, Township) == 8 and count(db, Member) == 33
@@ -26,7 +27,8 @@ def test_seed_demo_is_complete_and_idempotent(runner, db):
     assert (count(db, Order), count(db, LectureSession), count(db, User)) == before
 
 
-def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, db, make_user):
+def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, db, app, make_user):
+    app.config["ALLOW_DEMO_DATA"] = True
     make_user(username="someone")
     db.session.commit()
     result = runner.invoke(args=["seed-demo", "--if-empty"])
@@ -61,4 +63,5 @@ def test_scheduler_has_one_of_each_job(app):
 
     scheduler = build_scheduler(app, blocking=False)
     assert {job.id for job in scheduler.get_jobs()} == {"dispatch_pending", "expire_offers",
-                                                        "send_notifications", "purge_contacts"}
+                                                        "send_notifications", "purge_contacts",
+                                                        "queue_reminders", "scheduler_lock"}

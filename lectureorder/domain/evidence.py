@@ -9,6 +9,13 @@ from .errors import N_, DomainError
 MAX_SIGNINS = 5000
 #: A side longer than this is no phone photo (and a hint of a crafted file).
 MAX_SIDE = 30_000
+#: More pixels than this is refused before decoding (a decompression bomb, or no phone photo:
+#: a 50-megapixel phone camera stays under it).
+MAX_PIXELS = 60_000_000
+#: The stored photo's long side: enough to read a banner in a delivery photo.
+STORED_SIDE = 2048
+#: The thumbnail's long side, shown on the pages (a link leads to the full photo).
+THUMB_SIDE = 320
 
 
 @dataclass(frozen=True)

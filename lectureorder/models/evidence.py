@@ -13,7 +13,9 @@ from .user import Member
 
 
 class SessionPhoto(db.Model):
-    """One stored photo. The file is `<PHOTO_DIR>/<session_id>/<stored_name>`; the name is random."""
+    """One stored photo. The file is `<PHOTO_DIR>/<session_id>/<stored_name>`, its thumbnail
+    `<thumb_name>` beside it; both names are random. The file is re-encoded from the upload
+    (upright, without EXIF/GPS or any other metadata, its long side capped)."""
 
     __tablename__ = "session_photo"
     # The same picture sent twice (a double tap on a slow phone) is stored once.
@@ -25,11 +27,13 @@ class SessionPhoto(db.Model):
     )
     uploader_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    # None for photos stored before thumbnails were made: the pages show the photo itself.
+    thumb_name: Mapped[str | None] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(20))
-    size: Mapped[int]
-    width: Mapped[int]
+    size: Mapped[int]  # of the stored file
+    width: Mapped[int]  # of the stored file (upright)
     height: Mapped[int]
-    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the file
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the upload as sent
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     session: Mapped[LectureSession] = relationship(back_populates="photos")

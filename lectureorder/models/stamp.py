@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,25 @@ def _watched() -> tuple[type, ...]:
             EquipmentKit, Village, School, Blackout)
 
 
+def _shown_when_new(obj) -> bool:
+    """Whether a row just inserted can change a cached page.
+
+    A new order is ``submitted``: no cached page shows it (the calendar shows sessions and the
+    orders waiting for the coordinator, ``needs_attention``), so placing one bumps nothing and
+    concurrent placements do not all update this one row. Its first change of status (the
+    dispatch pass offering it, or sending it to the coordinator) is an update and bumps. A
+    cached page that shows submitted orders must drop this exception."""
+    from . import Order
+
+    return not (isinstance(obj, Order) and obj.status == OrderStatus.SUBMITTED)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context, _instances) -> None:
     watched = _watched()
-    if any(isinstance(obj, watched)
-           for group in (session.new, session.dirty, session.deleted) for obj in group):
+    if (any(isinstance(obj, watched) and _shown_when_new(obj) for obj in session.new)
+            or any(isinstance(obj, watched)
+                   for group in (session.dirty, session.deleted) for obj in group)):
         session.info["schedule_changed"] = True
 
 

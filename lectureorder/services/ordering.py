@@ -10,7 +10,7 @@ from ..domain.contact import last4_matches, new_order_code, normalise_order_code
 from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ..domain.formats import ALLOWED_PLACE_KINDS
 from ..domain.lifecycle import CANCELLABLE, OrderStatus
-from ..domain.orders import OrderRequest, validate_order
+from ..domain.orders import MAX_TOPICS, OrderRequest, validate_order
 from ..extensions import db
 from ..models import Feedback, Order, SessionStatus, Topic, User, audit_row
 from . import dispatch, notify, scheduling
@@ -33,7 +33,7 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
     Nothing here ranks members or touches member or kit rows: the order waits as ``submitted``
     for the next dispatch pass (``dispatch.dispatch_pending``), so concurrent placements never
     queue behind each other. ``settings`` is for the rules an order is checked against."""
-    topics = {t.code: t for t in active_topics()}
+    topics = _asked_topics(req.topics)
     cleaned, errors = validate_order(
         req, today=local_today(now),
         topic_formats={code: set(t.formats or ()) for code, t in topics.items()},
@@ -56,7 +56,10 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
         requester_name=cleaned.requester_name, requester_org=cleaned.requester_org,
         requester_phone=cleaned.phone, channel=cleaned.channel, notes=cleaned.notes,
         created_at=now, updated_at=now, created_by=actor,
-        topics=[topics[c] for c in cleaned.topics],
+        # In menu order, as the relationship loads them, so the answer reads the same either way.
+        topics=sorted((topics[c] for c in cleaned.topics), key=lambda t: (t.position, t.id)),
+        # Known empty: reading them (the API's answer) then needs no query.
+        offers=[], lecture_session=None, feedback=None,
     )
     setattr(order, f"{cleaned.place_kind}_id", place.id)
     db.session.add(order)
@@ -67,6 +70,17 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
     notify.enqueue("order_received", key=f"order:{order.id}:received", recipient_kind="requester",
                    order=order, now=now, payload={"code": order.code})
     return order
+
+
+def _asked_topics(codes) -> dict[str, Topic]:
+    """The active topics among those asked for, by code: all that validation looks up."""
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    if not wanted:
+        return {}
+    if len(wanted) > MAX_TOPICS:  # refused anyway; the message still names every unknown one
+        return {t.code: t for t in active_topics()}
+    return {t.code: t for t in db.session.scalars(
+        select(Topic).where(Topic.active.is_(True), Topic.code.in_(wanted)))}
 
 
 def _unused_code() -> str:

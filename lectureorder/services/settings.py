@@ -16,6 +16,78 @@ from ..domain.errors import N_, DomainError
 from ..domain.matching import DEFAULT_WEIGHTS, Weights
 
 DISPATCH_MODES = ("directed", "pool")
+SMS_BACKENDS = ("log", "webhook", "aliyun")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """How messages go out (config's SMS_*, ALIYUN_*, SMTP_*, NOTIFY_* keys). Secrets stay out
+    of ``repr`` (and so out of any log line or traceback that shows the settings)."""
+
+    sms_backend: str = "log"
+    webhook_url: str = field(default="", repr=False)  # may carry a token in its query
+    timeout_seconds: float = 10.0
+    aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    aliyun_region: str = "cn-hangzhou"
+    aliyun_key_id: str = field(default="", repr=False)
+    aliyun_key_secret: str = field(default="", repr=False)
+    aliyun_sign_name: str = ""
+    aliyun_template_code: str = ""
+    aliyun_templates: tuple[tuple[str, str], ...] = ()
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = ""
+    coordinator_emails: tuple[str, ...] = field(default=(), repr=False)
+    retry_base_seconds: float = 60.0
+    max_attempts: int = 5
+    claim_stale_seconds: float = 600.0
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 8
+    public_base_url: str = ""
+    station_phone: str = "0972-8612110"
+
+    def __post_init__(self) -> None:
+        if self.sms_backend not in SMS_BACKENDS:
+            raise DomainError("SMS_BACKEND", N_("Unknown SMS backend “%(name)s”."),
+                              name=self.sms_backend)
+        if int(self.max_attempts) < 1 or float(self.timeout_seconds) <= 0:
+            raise DomainError("NOTIFY_MAX_ATTEMPTS", N_("This setting must be 1 or more."))
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> NotifySettings:
+        emails = config.get("NOTIFY_COORDINATOR_EMAILS") or ()
+        if isinstance(emails, str):
+            emails = [e for e in emails.replace(";", ",").split(",")]
+        return cls(
+            sms_backend=str(config.get("SMS_BACKEND", "log")),
+            webhook_url=str(config.get("SMS_WEBHOOK_URL", "")),
+            timeout_seconds=float(config.get("SMS_TIMEOUT_SECONDS", 10.0)),
+            aliyun_endpoint=str(config.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")),
+            aliyun_region=str(config.get("ALIYUN_SMS_REGION", "cn-hangzhou")),
+            aliyun_key_id=str(config.get("ALIYUN_ACCESS_KEY_ID", "")),
+            aliyun_key_secret=str(config.get("ALIYUN_ACCESS_KEY_SECRET", "")),
+            aliyun_sign_name=str(config.get("ALIYUN_SMS_SIGN_NAME", "")),
+            aliyun_template_code=str(config.get("ALIYUN_SMS_TEMPLATE_CODE", "")),
+            aliyun_templates=tuple(sorted((str(k), str(v)) for k, v in
+                                          dict(config.get("ALIYUN_SMS_TEMPLATES") or {}).items())),
+            smtp_host=str(config.get("SMTP_HOST", "")),
+            smtp_port=int(config.get("SMTP_PORT", 587)),
+            smtp_username=str(config.get("SMTP_USERNAME", "")),
+            smtp_password=str(config.get("SMTP_PASSWORD", "")),
+            smtp_starttls=bool(config.get("SMTP_STARTTLS", True)),
+            smtp_from=str(config.get("SMTP_FROM", "")),
+            coordinator_emails=tuple(str(e).strip() for e in emails if str(e).strip()),
+            retry_base_seconds=float(config.get("NOTIFY_RETRY_BASE_SECONDS", 60)),
+            max_attempts=int(config.get("NOTIFY_MAX_ATTEMPTS", 5)),
+            claim_stale_seconds=float(config.get("NOTIFY_CLAIM_STALE_SECONDS", 600)),
+            quiet_start_hour=int(config.get("NOTIFY_QUIET_START_HOUR", 21)),
+            quiet_end_hour=int(config.get("NOTIFY_QUIET_END_HOUR", 8)),
+            public_base_url=str(config.get("PUBLIC_BASE_URL", "")).rstrip("/"),
+            station_phone=str(config.get("STATION_PHONE", "0972-8612110")),
+        )
 
 
 @dataclass(frozen=True)
@@ -33,6 +105,7 @@ class Settings:
     photo_root: str = "photos"  # absolute once built from an app (inside its instance folder)
     photo_max_bytes: int = 8 * 1024 * 1024
     photo_max_per_session: int = 9
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def __post_init__(self) -> None:
         if self.dispatch_mode not in DISPATCH_MODES:
@@ -64,6 +137,7 @@ class Settings:
             photo_root=os.path.join(instance_path, photo_dir) if instance_path else photo_dir,
             photo_max_bytes=int(config.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024)),
             photo_max_per_session=int(config.get("PHOTO_MAX_PER_SESSION", 9)),
+            notify=NotifySettings.from_config(config),
         )
 
 

@@ -23,8 +23,10 @@ def insert():
     data = request.get_json(silent=True)
     event = audit_row("bench", 0, "insert", now=now_utc(), label="bench",
                       detail={"keys": len(data) if isinstance(data, dict) else 0})
+    db.session.flush()
+    event_id = event.id  # read before the commit expires it: no second transaction to reload it
     db.session.commit()
-    return jsonify({"id": event.id}), 201
+    return jsonify({"id": event_id}), 201
 
 
 def init_app(app: Flask) -> None:

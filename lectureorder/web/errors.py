@@ -148,7 +148,29 @@ def init_app(app: Flask) -> None:
         message = None
         if exc.code == 400 and getattr(exc, "description", None) and wants_json():
             message = _messages()[400]
-        return error_response(exc.code or 500, message)
+        body, code = error_response(exc.code or 500, message)
+        # A 405 names the methods the URL takes (RFC 9110), as werkzeug's own answer does.
+        allowed = getattr(exc, "valid_methods", None)
+        return body, code, ({"Allow": ", ".join(allowed)} if code == 405 and allowed else {})
+
+    # A rate limit (web/limits.py) was hit: say how long to wait, on a page or in JSON, with
+    # Retry-After; the station phone stays on the page for whoever cannot wait.
+    @app.errorhandler(429)
+    def too_many(exc: HTTPException):
+        from flask_babel import ngettext
+
+        from .limits import retry_after
+
+        seconds = retry_after(exc)
+        minutes = max(1, -(-(seconds - 1) // 60))  # Retry-After rounds the window end up
+        message = _messages()[429]
+        wait = ngettext("You can try again in %(num)s minute.",
+                        "You can try again in %(num)s minutes.", minutes)
+        if wants_json():
+            response = jsonify({"error": f"{message} {wait}", "status": 429})
+        else:
+            response = render_template("errors/429.html", code=429, message=message, wait=wait)
+        return response, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, send_from_directory
+from flask import Response, request, send_from_directory
 
 from ..services import evidence
 from . import edge
 
 
 def send_photo(photo) -> Response:
-    """The caller has checked access. A file missing on disk answers 404 (werkzeug's NotFound)."""
-    folder, name = evidence.photo_location(photo, edge.photo_policy())
+    """The caller has checked access; ``?size=thumb`` answers the thumbnail through the same
+    route, so it has the same access rule. A file missing on disk answers 404 (werkzeug's
+    NotFound)."""
+    folder, name = evidence.photo_location(photo, edge.photo_policy(),
+                                           thumb=request.args.get("size") == "thumb")
     response = send_from_directory(folder, name, mimetype=photo.content_type, max_age=3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"  # staff only: no shared caches

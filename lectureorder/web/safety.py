@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 from wtforms.validators import StopValidation
 
 from ..domain.errors import N_
@@ -125,8 +126,20 @@ def _logged_in() -> bool:
     return bool(current_user and current_user.is_authenticated)
 
 
+class DatabaseInteger(IntegerConverter):
+    """``<int:id>`` up to the largest id a database column holds (a 32-bit INTEGER on
+    PostgreSQL; SQLite refuses anything past 64 bits with OverflowError): a larger number in a
+    path is "not found", never a 500 from the driver."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Call before the database extension: the engine options are read when it binds."""
+    """Call before the database extension (the engine options are read when it binds) and
+    before the blueprints (their rules take the int converter when they are added)."""
+    app.url_map.converters["int"] = DatabaseInteger
     # Errors never carry the statement's parameters (a requester's phone) into logs or pages.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "hide_parameters": True, **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}

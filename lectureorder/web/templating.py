@@ -69,6 +69,7 @@ ACTIONS = {
     "unschedule": N_("Session fell through"), "deliver": N_("Delivery recorded"),
     "close": N_("Rated and closed"), "cancel": N_("Cancelled"), "reassign": N_("Re-assigned"),
     "reschedule": N_("Moved to another time"), "rain_out": N_("Called off for weather"),
+    "erase_requester": N_("Requester's data erased (PIPL)"),
 }
 ACTORS = {"system": N_("system"), "requester": N_("requester")}
 

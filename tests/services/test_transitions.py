@@ -57,8 +57,7 @@ def test_a_pool_accept_withdraws_the_others_with_an_audit_row(db, world, make_me
 
 
 STATUS_WRITE = re.compile(r"\.status\s*=(?!=)")
-# The Notification outbox gets its own guarded delivery with the messages work (issue 10).
-ALLOWED = {"models/audit.py", "services/notify.py"}
+ALLOWED = {"models/audit.py"}
 
 
 def test_no_status_is_assigned_outside_transition():

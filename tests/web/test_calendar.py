@@ -26,13 +26,16 @@ def team(db, world, make_member):
 
 
 @pytest.fixture
-def sessions(db, world, team):
+def sessions(db, world, team, make_member):
     """A field class and a clashing one, a film in the far township, a delivered and a
-    cancelled session, and an order waiting for the coordinator: all in the week of 3 Dec."""
+    cancelled session, and an order waiting for the coordinator: all in the week of 3 Dec.
+    The clash is ``a`` helping at another talk meanwhile (PostgreSQL refuses two overlapping
+    sessions led by one member; a helper's clash can be stored on both databases)."""
     a, b = team
+    c = make_member(name="王晓燕")
     return {
         "field": add_session(db, world, a, local_dt(date(2026, 12, 3), 9), topics=("two_cards",)),
-        "clash": add_session(db, world, a, local_dt(date(2026, 12, 3), 10)),
+        "clash": add_session(db, world, c, local_dt(date(2026, 12, 3), 10), helpers=[a]),
         "film": add_session(db, world, b, local_dt(date(2026, 12, 4), 19), fmt="mobile_film",
                             kit=world.kit, township=world.far, venue="西沟村（示例）"),
         "delivered": add_session(db, world, b, local_dt(date(2026, 12, 2), 9), status="delivered",

@@ -1,4 +1,5 @@
-"""Delivery evidence: photos checked by their header, stored under random names, shown to staff."""
+"""Delivery evidence: photos checked by their header, re-encoded, stored under random names with
+a thumbnail, shown to staff."""
 
 import io
 import os
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from lectureorder.models import LectureSession, SessionPhoto
 from lectureorder.services import evidence, reports
 from lectureorder.services.settings import from_app
-from tests import images
+from tests import images, photos
 from tests.helpers import login
 from tests.report_data import at, make_order, make_session
 
@@ -59,7 +60,7 @@ def add_evidence(client, session_id, photos=(), **fields):
 
 def test_delivery_with_photos_and_sign_ins(client, db, team, frozen_now, photo_dir):
     login(client, team.lead.user.username)
-    png, jpg = images.png(4, 3), images.jpeg(800, 600)
+    png, jpg = images.png(4, 3), photos.jpeg(800, 600)
     response = deliver(client, team.session.id, signin_count="42",
                        photos=[("../../../etc/passwd.png", png), ("现场.exe", jpg)])
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -69,16 +70,20 @@ def test_delivery_with_photos_and_sign_ins(client, db, team, frozen_now, photo_d
     rows = db.session.scalars(select(SessionPhoto).order_by(SessionPhoto.id)).all()
     assert [(r.content_type, r.width, r.height, r.uploader_id) for r in rows] == [
         ("image/png", 4, 3, team.lead.id), ("image/jpeg", 800, 600, team.lead.id)]
-    assert [r.size for r in rows] == [len(png), len(jpg)]
-    # stored as <session id>/<random hex>.<type>: nothing of the sender's file name survives
+    # stored as <session id>/<random hex>.<type>, with a thumbnail beside each: nothing of the
+    # sender's file name survives
     stored = files_under(photo_dir)
-    assert len(stored) == 2
-    assert stored == sorted(os.path.join(str(session.id), r.stored_name) for r in rows)
+    assert len(stored) == 4
+    assert stored == sorted(os.path.join(str(session.id), name) for r in rows
+                            for name in (r.stored_name, r.thumb_name))
     for path in stored:
         folder, name = path.split(os.sep)
         assert folder == str(session.id) and STORED.fullmatch(name)
         assert "passwd" not in name and "exe" not in name
-    assert (photo_dir / str(session.id) / rows[0].stored_name).read_bytes() == png
+    for row in rows:  # re-encoded: the row describes the stored file
+        data = (photo_dir / str(session.id) / row.stored_name).read_bytes()
+        assert row.size == len(data)
+        assert photos.opened(data).size == (row.width, row.height)
     assert not (photo_dir.parent / "etc").exists()
 
 
@@ -131,7 +136,7 @@ def test_the_same_picture_twice_is_stored_once(client, db, team, frozen_now, pho
     assert deliver(client, team.session.id, photos=[("a.png", png), ("b.png", png)]).status_code == 302
     assert add_evidence(client, team.session.id, photos=[("c.png", png)]).status_code == 302
     assert len(db.session.scalars(select(SessionPhoto)).all()) == 1
-    assert len(files_under(photo_dir)) == 1
+    assert len(files_under(photo_dir)) == 2  # the photo and its thumbnail
 
 
 @pytest.mark.parametrize("value", ["-1", "5001", "many"])
@@ -159,7 +164,7 @@ def test_evidence_page_for_a_delivered_session(client, db, team, frozen_now, pho
     assert response.status_code == 302
     assert response.location.endswith(f"/member/sessions/{team.session.id}/evidence")
     response = add_evidence(client, team.session.id, signin_count="38",
-                            photos=[("p.webp", images.webp_lossless())])
+                            photos=[("p.webp", photos.webp())])
     assert response.status_code == 302
     db.session.expire_all()
     session = db.session.get(LectureSession, team.session.id)
@@ -171,7 +176,7 @@ def test_evidence_page_for_a_delivered_session(client, db, team, frozen_now, pho
     client.post("/auth/logout")
     login(client, team.helper.user.username)
     response = add_evidence(client, team.session.id, signin_count="38",
-                            photos=[("q.jpg", images.jpeg())])
+                            photos=[("q.jpg", photos.jpeg())])
     assert response.status_code == 302
     db.session.expire_all()
     assert {p.uploader_id for p in db.session.get(LectureSession, team.session.id).photos} == {
@@ -208,7 +213,7 @@ def test_the_sessions_members_see_the_photo(client, team, photo):
         login(client, member.user.username)
         status, mimetype, data, headers = fetch(client, f"/member/photos/{photo.id}")
         assert status == 200
-        assert mimetype == "image/png" and data == images.png()
+        assert mimetype == "image/png" and photos.opened(data).size == (2, 1)
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert "private" in headers["Cache-Control"]
         client.post("/auth/logout")
@@ -218,7 +223,7 @@ def test_a_coordinator_sees_the_photo_and_the_order_page_shows_it(client, coordi
                                                                    photo):
     login(client, coordinator.username)
     status, _mimetype, data, _headers = fetch(client, f"/coord/photos/{photo.id}")
-    assert status == 200 and data == images.png()
+    assert status == 200 and photos.opened(data).size == (2, 1)
     html = client.get(f"/coord/orders/{team.order.code}").get_data(as_text=True)
     assert f"/coord/photos/{photo.id}" in html
     assert client.get(f"/coord/photos/{photo.id + 99}").status_code == 404
@@ -238,7 +243,8 @@ def test_others_cannot_fetch_the_photo(client, team, photo):
 
 def test_removing_a_photo(client, db, team, photo, photo_dir):
     path = photo_dir / str(photo.session_id) / photo.stored_name
-    assert path.exists()
+    thumb = photo_dir / str(photo.session_id) / photo.thumb_name
+    assert path.exists() and thumb.exists()
     login(client, team.other.user.username)
     assert client.post(f"/member/photos/{photo.id}/remove").status_code == 404
     client.post("/auth/logout")
@@ -251,7 +257,7 @@ def test_removing_a_photo(client, db, team, photo, photo_dir):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(SessionPhoto, photo.id) is None
-    assert not path.exists()
+    assert not path.exists() and not thumb.exists()
 
 
 @pytest.mark.parametrize(("method", "url"), [
@@ -273,17 +279,17 @@ def test_files_follow_the_transaction(db, team, frozen_now, photo_dir):
     policy = evidence.photo_policy(from_app(current_app))
     evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.png())], now=frozen_now,
                              policy=policy)
-    assert len(files_under(photo_dir)) == 1
+    assert len(files_under(photo_dir)) == 2  # the photo and its thumbnail
     db.session.rollback()
     assert files_under(photo_dir) == []
 
-    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(images.jpeg())], now=frozen_now,
+    evidence.record_evidence(session, team.lead, 10, [io.BytesIO(photos.jpeg())], now=frozen_now,
                              policy=policy)
     db.session.commit()
     photo = db.session.scalars(select(SessionPhoto)).one()
     evidence.remove_photo(photo, team.lead, policy=policy)
     db.session.rollback()
-    assert len(files_under(photo_dir)) == 1  # the removal was rolled back: the file stays
+    assert len(files_under(photo_dir)) == 2  # the removal was rolled back: the files stay
     photo = db.session.scalars(select(SessionPhoto)).one()
     evidence.remove_photo(photo, team.lead, policy=policy)
     db.session.commit()

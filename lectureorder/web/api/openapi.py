@@ -13,9 +13,44 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERR = {"422": _json(_ref("ValidationErrors"), "Invalid input"),
-       "404": _json(_ref("Error"), "Not found")}
+# Every error a client can meet, by status; an operation lists the ones that can happen to it.
+_ERRORS = {
+    "401": ("Error", "No bearer token, or not a live one (expired, revoked)"),
+    "403": ("Error", "The token's account may not do this (a member's or a coordinator's "
+                     "operation)"),
+    "404": ("Error", "Not found"),
+    "409": ("Error", "Someone changed it first, or its state does not allow this"),
+    "422": ("ValidationErrors", "Invalid input: each field with its messages"),
+    "429": ("Error", "Too many attempts: wait for the Retry-After seconds"),
+}
+
+
+def errors(*codes: str) -> dict:
+    return {code: _json(_ref(_ERRORS[code][0]), _ERRORS[code][1]) for code in codes}
+
+
+ERR = errors("422", "404")
 AUTH = [{"bearer": []}]
+_429_HEADERS = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
+
+
+def _limited(responses: dict) -> dict:
+    """The 429 of a rate-limited operation carries Retry-After."""
+    responses["429"] = dict(responses["429"], headers=_429_HEADERS)
+    return responses
+
+
+def _body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _id_param(name: str = "id") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+_NULLABLE_NUMBER = {"type": ["number", "null"]}
+_NAMED = {"type": "object", "required": ["id", "name"], "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}}}
 
 
 def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) -> dict:
@@ -110,12 +145,137 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                "description": "any time in the window, the next possible day "
                                               "(next market day), or exactly window.earliest"},
                     "notes": {"type": "string", "maxLength": 500}}},
-                "OrderStatus": {"type": "object", "required": ["code", "status"], "properties": {
-                    "code": {"type": "string"}, "status": {"type": "string"},
+                "OrderStatus": {"type": "object", "required": [
+                    "code", "status", "status_label", "topics", "format", "window", "schedule",
+                    "member", "phone", "rating", "can_cancel", "can_rate"], "properties": {
+                    "code": {"type": "string"}, "status": {"enum": [
+                        "submitted", "offered", "scheduled", "delivered", "closed",
+                        "needs_attention", "cancelled"]},
                     "status_label": {"type": "string"},
-                    "schedule": {"type": ["object", "null"]},
-                    "member": {"type": ["object", "null"]},
-                    "phone": {"type": "string", "description": "masked, e.g. 138****1234"}}},
+                    "topics": {"type": "array", "items": {
+                        "type": "object", "required": ["code", "title"], "properties": {
+                            "code": {"type": "string"}, "title": {"type": "string"}}}},
+                    "format": {"type": "string"},
+                    "window": {"type": "object", "required": ["earliest", "latest"],
+                               "properties": {
+                                   "earliest": {"type": "string", "format": "date"},
+                                   "latest": {"type": "string", "format": "date"}}},
+                    "schedule": {"type": ["object", "null"], "required": ["start", "end", "venue"],
+                                 "properties": {
+                                     "start": {"type": "string", "format": "date-time"},
+                                     "end": {"type": "string", "format": "date-time"},
+                                     "venue": {"type": "string"}}},
+                    "member": {"type": ["object", "null"], "required": ["name"],
+                               "properties": {"name": {"type": "string"}}},
+                    "phone": {"type": "string", "description": "masked, e.g. 138****1234"},
+                    "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                    "can_cancel": {"type": "boolean"}, "can_rate": {"type": "boolean"}}},
+                "MenuItem": {"type": "object", "required": ["code", "title", "summary", "formats"],
+                             "properties": {
+                                 "code": {"type": "string"}, "title": {"type": "string"},
+                                 "summary": {"type": "string"},
+                                 "formats": {"type": "array", "items": {"type": "string"}},
+                                 "typical_minutes": {"type": ["integer", "null"]}}},
+                "Token": {"type": "object", "required": ["token", "role"], "properties": {
+                    "token": {"type": "string"},
+                    "role": {"enum": ["member", "coordinator", "admin"]}}},
+                "ScorePart": {"type": "object", "required": [
+                    "name", "label", "weight", "value", "points", "note"], "properties": {
+                    "name": {"type": ["string", "null"], "description": "a stable code"},
+                    "label": {"type": "string"}, "note": {"type": "string"},
+                    "weight": _NULLABLE_NUMBER, "value": _NULLABLE_NUMBER,
+                    "points": _NULLABLE_NUMBER}},
+                "Requester": {"type": "object", "required": ["name", "organisation", "phone"],
+                              "properties": {
+                                  "name": {"type": "string"},
+                                  "organisation": {"type": "string"},
+                                  "phone": {"type": "string", "description":
+                                            "masked (138****1234) unless stated otherwise"}}},
+                "Audience": {"type": "object", "required": ["type", "size"], "properties": {
+                    "type": {"type": "string"}, "size": {"type": "integer"}}},
+                "Offer": {"type": "object", "required": [
+                    "id", "status", "expires_at", "score", "parts", "shared_with", "slots",
+                    "order"], "properties": {
+                    "id": {"type": "integer"}, "status": {"type": "string"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                    "score": {"type": "number"},
+                    "parts": {"type": "array", "items": _ref("ScorePart")},
+                    "shared_with": {"type": "integer", "minimum": 0},
+                    "slots": {"type": "array", "items": _ref("Slot")},
+                    "order": {"type": "object", "required": [
+                        "code", "format", "topics", "place", "audience", "window", "requester",
+                        "notes"], "properties": {
+                        "code": {"type": "string"}, "format": {"type": "string"},
+                        "topics": {"type": "array", "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "title": {"type": "string"}}}},
+                        "place": {"type": "object", "required": ["kind", "id", "name", "township"],
+                                  "properties": {
+                                      "kind": {"enum": ["village", "school", "market"]},
+                                      "id": {"type": "integer"}, "name": {"type": "string"},
+                                      "township": {"type": "string"}}},
+                        "audience": _ref("Audience"),
+                        "window": {"type": "object", "properties": {
+                            "earliest": {"type": "string", "format": "date"},
+                            "latest": {"type": "string", "format": "date"}}},
+                        "requester": _ref("Requester"),
+                        "notes": {"type": "string"}}}}},
+                "MemberSession": {"type": "object", "required": [
+                    "id", "status", "format", "format_label", "start", "end", "venue",
+                    "headcount", "signin_count", "order"], "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"enum": ["scheduled", "delivered", "cancelled"]},
+                    "format": {"type": "string"}, "format_label": {"type": "string"},
+                    "start": {"type": "string", "format": "date-time"},
+                    "end": {"type": "string", "format": "date-time", "description": "exclusive"},
+                    "venue": {"type": "string"},
+                    "headcount": {"type": ["integer", "null"]},
+                    "signin_count": {"type": ["integer", "null"]},
+                    "order": {"type": ["object", "null"], "required": [
+                        "code", "topics", "audience", "requester", "notes"], "properties": {
+                        "code": {"type": "string"},
+                        "topics": {"type": "array", "items": {"type": "string"}},
+                        "audience": _ref("Audience"),
+                        "requester": _ref("Requester"),
+                        "notes": {"type": "string"}}}}},
+                "Member": {"type": "object", "required": [
+                    "id", "name", "unit", "police_type", "active", "specialties", "formats",
+                    "languages", "kit_qualified", "home_township", "vice_principal_of", "caps",
+                    "leave"], "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "unit": {"type": ["string", "null"]},
+                    "police_type": {"type": ["string", "null"]},
+                    "active": {"type": "boolean"},
+                    "specialties": {"type": "array", "items": {"type": "string"}},
+                    "formats": {"type": "array", "items": {"type": "string"}},
+                    "languages": {"type": "array", "items": {"type": "string"}},
+                    "kit_qualified": {"type": ["boolean", "null"]},
+                    "home_township": {"oneOf": [{"type": "null"}, _NAMED]},
+                    "vice_principal_of": {"type": "array", "items": _NAMED},
+                    "caps": {"type": "object", "required": ["daily", "weekly"], "properties": {
+                        "daily": {"type": ["integer", "null"]},
+                        "weekly": {"type": ["integer", "null"]}}},
+                    "leave": {"type": "array", "items": {"type": "object", "properties": {
+                        "start": {"type": "string"}, "end": {"type": "string"},
+                        "reason": {"type": ["string", "null"]}}}}}},
+                "Candidates": {"type": "object", "required": [
+                    "code", "slots", "candidates", "excluded"], "properties": {
+                    "code": {"type": "string"},
+                    "slots": {"type": "array", "items": _ref("Slot")},
+                    "candidates": {"type": "array", "items": {"type": "object", "required": [
+                        "member_id", "name", "score", "parts", "free_slots", "helpers"],
+                        "properties": {
+                            "member_id": {"type": "integer"},
+                            "name": {"type": ["string", "null"]},
+                            "score": {"type": "number"},
+                            "parts": {"type": "array", "items": _ref("ScorePart")},
+                            "free_slots": {"type": "array", "items": _ref("Slot")},
+                            "helpers": {"type": "array", "items": {"type": "integer"}}}}},
+                    "excluded": {"type": "array", "items": {"type": "object", "required": [
+                        "member_id", "name", "reasons", "messages"], "properties": {
+                        "member_id": {"type": "integer"},
+                        "name": {"type": ["string", "null"]},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                        "messages": {"type": "array", "items": {"type": "string"}}}}}}},
                 "Tracking": {"type": "object", "required": ["code", "phone_last4"], "properties": {
                     "code": {"type": "string"}, "phone_last4": {"type": "string", "pattern": "^[0-9]{4}$"},
                     "rating": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -124,10 +284,7 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
         },
         "paths": {
             "/menu": {"get": {"summary": "The lecture menu", "responses": {
-                "200": _json({"type": "array", "items": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "title": {"type": "string"},
-                    "summary": {"type": "string"},
-                    "formats": {"type": "array", "items": {"type": "string"}}}}})}}},
+                "200": _json({"type": "array", "items": _ref("MenuItem")})}}},
             "/places": {"get": {"summary": "Townships with villages, schools and markets", "responses": {
                 "200": _json({"type": "object", "required": ["townships"], "properties": {
                     "townships": {"type": "array", "items": {"type": "object", "properties": {
@@ -169,25 +326,27 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                          'rel="next": the URL of the slots left out, only when '
                                          "the list was cut", "schema": {"type": "string"}}},
                     "content": {"application/json": {"schema": {
-                        "type": "array", "items": _ref("Slot")}}}}, **ERR}}},
-            "/orders": {"post": {"summary": "Place an order", "requestBody": {
-                "required": True, "content": {"application/json": {"schema": _ref("OrderIn")}}},
-                "responses": {"201": _json(_ref("OrderStatus"), "Created"), **ERR}}},
+                        "type": "array", "items": _ref("Slot")}}}}, **errors("422")}}},
+            "/orders": {"post": {"summary": "Place an order", "requestBody": _body(_ref("OrderIn")),
+                "responses": {"201": _json(_ref("OrderStatus"), "Created"), **errors("422")}}},
             "/orders/track": {"post": {"summary": "Status of an order (code + last 4 phone digits)",
-                "requestBody": {"content": {"application/json": {"schema": _ref("Tracking")}}},
-                "responses": {"200": _json(_ref("OrderStatus")), **ERR}}},
+                "requestBody": _body(_ref("Tracking")),
+                "responses": _limited({"200": _json(_ref("OrderStatus")),
+                                       **errors("404", "422", "429")})}},
             "/orders/cancel": {"post": {"summary": "Cancel an order not yet delivered",
-                "requestBody": {"content": {"application/json": {"schema": _ref("Tracking")}}},
-                "responses": {"200": _json(_ref("OrderStatus")), "409": _json(_ref("Error")), **ERR}}},
+                "requestBody": _body(_ref("Tracking")),
+                "responses": _limited({"200": _json(_ref("OrderStatus")),
+                                       **errors("404", "409", "422", "429")})}},
             "/orders/rate": {"post": {"summary": "Rate a delivered talk 1–5",
-                "requestBody": {"content": {"application/json": {"schema": _ref("Tracking")}}},
-                "responses": {"200": _json(_ref("OrderStatus")), "409": _json(_ref("Error")), **ERR}}},
-            "/auth/token": {"post": {"summary": "Get a bearer token", "requestBody": {
-                "content": {"application/json": {"schema": {"type": "object", "required": [
-                    "username", "password"], "properties": {"username": {"type": "string"},
-                                                            "password": {"type": "string"}}}}}},
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "token": {"type": "string"}}}), "401": _json(_ref("Error")), **ERR}},
+                "requestBody": _body(_ref("Tracking")),
+                "responses": _limited({"200": _json(_ref("OrderStatus")),
+                                       **errors("404", "409", "422", "429")})}},
+            "/auth/token": {"post": {"summary": "Get a bearer token", "requestBody": _body({
+                "type": "object", "required": ["username", "password"], "properties": {
+                    "username": {"type": "string"}, "password": {"type": "string"}}}),
+                "responses": _limited({"200": _json(_ref("Token")),
+                                       "401": _json(_ref("Error"), "Wrong username or password"),
+                                       **errors("422", "429")})},
                 "delete": {"summary": "Revoke the bearer token sent with this request",
                     "description": "The app signs out: this token stops working at once (401 "
                                    "afterwards). Tokens expire on their own after API_TOKEN_DAYS; "
@@ -200,43 +359,57 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                "for the same order (pool mode: the first to accept wins). Score "
                                "`parts` carry `name` (a stable code), `label` and `note` (in the "
                                "request's language), `weight`, `value` and `points`.",
-                "security": AUTH, "responses": {"200": _json({"type": "array"}),
-                                                "401": _json(_ref("Error"))}}},
+                "security": AUTH, "responses": {
+                    "200": _json({"type": "array", "items": _ref("Offer")}),
+                    **errors("401", "403")}}},
             "/member/offers/{id}/accept": {"post": {"summary": "Accept an offer at one slot",
-                "security": AUTH, "parameters": [{"name": "id", "in": "path", "required": True,
-                                                  "schema": {"type": "integer"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                    "required": ["slot_start"], "properties": {
-                        "slot_start": {"type": "string", "format": "date-time"}}}}}},
-                "responses": {"200": _json({"type": "object"}),
-                              "409": _json(_ref("Error"), "Already taken or expired"), **ERR}}},
+                "description": "The session answered carries the requester's full phone: the "
+                               "member who takes the talk calls them.",
+                "security": AUTH, "parameters": [_id_param()],
+                "requestBody": _body({"type": "object", "required": ["slot_start"],
+                                      "properties": {"slot_start": {
+                                          "type": "string", "format": "date-time"}}}),
+                "responses": {"200": _json({"type": "object", "required": ["session"],
+                                            "properties": {"session": _ref("MemberSession")}}),
+                              **errors("401", "403", "404"),
+                              "409": _json(_ref("Error"), "Already taken or expired"),
+                              **errors("422")}}},
             "/member/offers/{id}/decline": {"post": {"summary": "Decline an offer (reason required)",
-                "security": AUTH, "parameters": [{"name": "id", "in": "path", "required": True,
-                                                  "schema": {"type": "integer"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                    "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
-                "responses": {"200": _json({"type": "object"}), **ERR}}},
-            "/member/sessions": {"get": {"summary": "My sessions", "security": AUTH,
-                "responses": {"200": _json({"type": "array"})}}},
+                "security": AUTH, "parameters": [_id_param()],
+                "requestBody": _body({"type": "object", "required": ["reason"],
+                                      "properties": {"reason": {"type": "string"}}}),
+                "responses": {"200": _json({"type": "object", "required": ["id", "status"],
+                                            "properties": {"id": {"type": "integer"},
+                                                           "status": {"type": "string"}}}),
+                              **errors("401", "403", "404", "409", "422")}}},
+            "/member/sessions": {"get": {"summary": "My sessions",
+                "description": "Every session I lead or help at, earliest first. The "
+                               "requester's phone is in full only where the member pages show "
+                               "it: a scheduled session that ended at most 14 days ago or is "
+                               "still to come; masked (138****1234) otherwise.",
+                "security": AUTH, "responses": {
+                    "200": _json({"type": "array", "items": _ref("MemberSession")}),
+                    **errors("401", "403")}}},
             "/member/sessions/{id}/delivery": {"post": {"summary": "Record a delivery",
-                "security": AUTH, "parameters": [{"name": "id", "in": "path", "required": True,
-                                                  "schema": {"type": "integer"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object",
-                    "required": ["headcount"], "properties": {
-                        "headcount": {"type": "integer", "minimum": 0},
-                        "signin_count": {"type": "integer", "minimum": 0},
-                        "notes": {"type": "string"}}}}}},
-                "responses": {"200": _json({"type": "object"}), "409": _json(_ref("Error")), **ERR}}},
+                "security": AUTH, "parameters": [_id_param()],
+                "requestBody": _body({"type": "object", "required": ["headcount"],
+                                      "properties": {
+                                          "headcount": {"type": "integer", "minimum": 0},
+                                          "signin_count": {"type": "integer", "minimum": 0},
+                                          "notes": {"type": "string"}}}),
+                "responses": {"200": _json(_ref("MemberSession")),
+                              **errors("401", "403", "404", "409", "422")}}},
             "/members": {"get": {"summary": "Team members (coordinators)", "security": AUTH,
-                "responses": {"200": _json({"type": "array"}), "403": _json(_ref("Error"))}}},
+                "responses": {"200": _json({"type": "array", "items": _ref("Member")}),
+                              **errors("401", "403")}}},
             "/orders/{code}/candidates": {"get": {
                 "summary": "Ranked candidates with score parts, and why others were excluded",
                 "description": "Each part: `name` (stable code), `label` and `note` translated, "
                                "`weight`, `value`, `points`.",
                 "security": AUTH, "parameters": [{"name": "code", "in": "path", "required": True,
                                                   "schema": {"type": "string"}}],
-                "responses": {"200": _json({"type": "object"}), "403": _json(_ref("Error")),
-                              "404": _json(_ref("Error"))}}},
+                "responses": {"200": _json(_ref("Candidates")),
+                              **errors("401", "403", "404")}}},
             "/sessions": {"get": {
                 "summary": "Calendar feed: every session starting on the days from..to (at most 366)",
                 "security": AUTH, "parameters": [
@@ -261,6 +434,6 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                             "id": {"type": "integer"}, "name": {"type": "string"}}},
                         "order_code": {"type": ["string", "null"]},
                         "topics": {"type": "array", "items": {"type": "string"}}}}}),
-                    "401": _json(_ref("Error")), "403": _json(_ref("Error")), **ERR}}},
+                    **errors("401", "403", "422")}}},
         },
     }

@@ -11,15 +11,16 @@ from ...domain import formats as fm
 from ...domain.availability import Unavailable
 from ...domain.calendars import TZ
 from ...domain.errors import N_, Conflict, DomainError, ValidationFailed
-from ...extensions import db, limiter
+from ...extensions import db
 from ...models import Member, Order, Township
-from ...services import dispatch, fulfilment, ordering, scheduling
+from ...services import dispatch, fulfilment, ordering, privacy, scheduling
 from ...services.accounts import authenticate, issue_token, revoke_token
 from ...services.clock import now_utc
 from .. import edge
 from ..access import api_coordinator, api_member, api_public, api_signed_in
 from ..forms import error_dict
 from ..i18n import current_lang
+from ..limits import AccountGate, login_address_limit, track_limits, wait_message
 from . import bp
 from .openapi import openapi_document
 from .schema import (
@@ -200,8 +201,11 @@ def _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now):
 @api_public
 def place_order():
     order = ordering.place_order(order_request(body()), now=now_utc(), settings=edge.settings())
+    # Built before the commit, from what is in memory (a new order has no session, offers or
+    # feedback): after it every attribute is expired and would be loaded again, four queries.
+    answer = order_status_json(order)
     db.session.commit()
-    return jsonify(order_status_json(order)), 201
+    return jsonify(answer), 201
 
 
 def _tracked(data: dict) -> Order:
@@ -217,14 +221,14 @@ def _tracked(data: dict) -> Order:
 
 @bp.post("/orders/track")
 @api_public
-@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+@track_limits()
 def track():
     return jsonify(order_status_json(_tracked(body())))
 
 
 @bp.post("/orders/cancel")
 @api_public
-@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+@track_limits()
 def cancel():
     data = body()
     order = _tracked(data)
@@ -235,7 +239,7 @@ def cancel():
 
 @bp.post("/orders/rate")
 @api_public
-@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"])
+@track_limits()
 def rate():
     data = body()
     order = _tracked(data)
@@ -250,19 +254,34 @@ def rate():
 
 @bp.post("/auth/token")
 @api_public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@login_address_limit()
 def token():
     data = body()
     errors: list = []
     username = text(data, "username", errors, required=True)
     password = text(data, "password", errors, required=True)
     ValidationFailed.collect(errors)
+    gate = AccountGate(username)  # the same per-account delay as the login page
+    wait = gate.admit()
+    if wait:
+        return _account_wait(wait)
     user = authenticate(username, password, method=current_app.config["PASSWORD_HASH_METHOD"])
     if user is None:
-        return jsonify({"error": gettext("Wrong username or password."), "status": 401}), 401
+        wait = gate.failed()
+        message = gettext("Wrong username or password.")
+        if wait:
+            message = f"{message} {wait_message(wait)}"
+        return jsonify({"error": message, "status": 401}), 401
+    gate.succeeded()
     value = issue_token(user, now=now_utc(), days=current_app.config["API_TOKEN_DAYS"])
     db.session.commit()
     return jsonify({"token": value, "role": user.role})
+
+
+def _account_wait(seconds: int):
+    response = jsonify({"error": wait_message(seconds), "status": 429})
+    response.headers["Retry-After"] = str(seconds)
+    return response, 429
 
 
 @bp.delete("/auth/token")
@@ -313,8 +332,10 @@ def decline(offer_id: int):
 @bp.get("/member/sessions")
 @api_member
 def member_sessions():
+    """Every session of mine; the requester's phone in full only where my pages show it."""
+    now = now_utc()
     rows = fulfilment.member_sessions(g.api_user.member)
-    return jsonify([session_json(s, full_phone=True) for s in rows])
+    return jsonify([session_json(s, full_phone=privacy.member_sees_phone(s, now)) for s in rows])
 
 
 @bp.post("/member/sessions/<int:session_id>/delivery")

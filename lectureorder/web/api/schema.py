@@ -77,13 +77,24 @@ def text(data: dict, key: str, errors: list, *, required: bool = False, field: s
     return value
 
 
+# The widest whole number a database column holds (PostgreSQL INTEGER); a larger one would
+# reach the driver as an overflow (a 500), so it is refused here with the field's name.
+MAX_INTEGER = 2**31 - 1
+
+
 def integer(value, field: str, errors: list) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        errors.append(DomainError(field, N_("Must be a whole number.")))
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; past 18 digits it is too
+        # large anyway (and Python refuses to convert thousands of them)
+        if isinstance(value, str) and value.strip().isdecimal():
+            value = int(value.strip()) if len(value.strip()) <= 18 else MAX_INTEGER + 1
+        else:
+            errors.append(DomainError(field, N_("Must be a whole number.")))
+            return None
+    if abs(value) > MAX_INTEGER:
+        errors.append(DomainError(field, N_("This number is too large.")))
         return None
     return value
 

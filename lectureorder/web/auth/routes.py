@@ -6,12 +6,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from ...extensions import db, limiter
+from ...extensions import db
 from ...models import User
 from ...services import accounts
 from ...services.clock import now_utc
 from ..access import public, signed_in_required
 from ..errors import domain_errors
+from ..limits import AccountGate, login_address_limit, wait_message
 from ..safety import safe_next
 from . import bp
 from .forms import ActionForm, LoginForm, PasswordForm
@@ -54,16 +55,25 @@ def _start_session(user: User, *, remember: bool) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_address_limit(methods=["POST"])  # per address; per account below, with the token endpoint
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
+        gate = AccountGate(form.username.data)
+        wait = gate.admit()
+        if wait:  # the password is not even checked before the wait is over
+            form.form_errors.append(wait_message(wait))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = accounts.authenticate(form.username.data, form.password.data, method=_hash_method())
         if user is None:
             form.form_errors.append(gettext("Wrong username or password."))
+            wait = gate.failed()
+            if wait:
+                form.form_errors.append(wait_message(wait))
             return render_template("auth/login.html", form=form), 401
+        gate.succeeded()
         db.session.commit()  # a password hash upgraded to the current method is kept
         _start_session(user, remember=form.remember.data)
         return redirect(safe_next(request.args.get("next"), home_for(user)))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("coord", __name__)
 
-from . import admin, backlog, calendar, reports, routes, team  # noqa: E402,F401
+from . import admin, backlog, calendar, notifications, privacy, reports, routes, team  # noqa: E402,F401

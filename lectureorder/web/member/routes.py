@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import Offer, SessionStatus
-from ...services import dispatch, fulfilment
+from ...services import dispatch, fulfilment, privacy
 from ...services.clock import now_utc
 from .. import edge
 from ..access import member_required
@@ -18,9 +18,6 @@ from ..errors import domain_errors
 from ..templating import slot_label
 from . import bp
 from .forms import AcceptForm, DeclineForm, DeliveryForm
-
-# Sessions up to two weeks old still show, so a missed delivery record is not forgotten.
-_RECENT = timedelta(days=14)
 
 
 def _accept_form(offer: Offer) -> AcceptForm:
@@ -35,7 +32,9 @@ def index():
     member = current_user.member
     now = now_utc()
     offers = dispatch.open_offers_for(member, now=now)
-    sessions = fulfilment.member_sessions(member, since=now - _RECENT)
+    # Sessions up to two weeks old still show, so a missed delivery record is not forgotten;
+    # the scheduled ones show their requester's phone (privacy.member_sees_phone, the API's rule).
+    sessions = fulfilment.member_sessions(member, since=privacy.member_contact_since(now))
     return render_template(
         "member/index.html", member=member, offers=offers, now=now,
         forms={o.id: _accept_form(o) for o in offers},

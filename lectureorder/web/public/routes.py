@@ -17,7 +17,7 @@ from flask import (
 from flask_babel import gettext
 from sqlalchemy import select, text
 
-from ...extensions import db, limiter
+from ...extensions import db
 from ...models import Order, Topic
 from ...services import ordering
 from ...services.clock import local_today, now_utc
@@ -26,6 +26,7 @@ from ..access import public
 from ..errors import domain_errors
 from ..forms import OrderForm
 from ..i18n import LANG_COOKIE
+from ..limits import track_limits
 from ..safety import safe_next
 from . import bp
 from .forms import CancelForm, RateForm, TrackForm
@@ -90,7 +91,7 @@ def _tracked_order() -> Order | None:
 
 @bp.route("/track", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["TRACK_RATE_LIMIT"], methods=["POST"])
+@track_limits(methods=["POST"])  # one bucket per code and per address with the API
 def track():
     form = TrackForm()
     if form.validate_on_submit():
