@@ -4,7 +4,6 @@ a thumbnail, shown to staff."""
 import io
 import os
 import re
-from datetime import date
 
 import pytest
 from flask import current_app
@@ -15,30 +14,11 @@ from lectureorder.services import evidence, reports
 from lectureorder.services.settings import from_app
 from tests import images, photos
 from tests.helpers import login
-from tests.report_data import at, make_order, make_session
+
+# Photos go to the test's own folder (tests/web/conftest.py).
+pytestmark = pytest.mark.usefixtures("photo_dir")
 
 STORED = re.compile(r"[0-9a-f]{32}\.(png|jpg|webp)")
-
-
-@pytest.fixture(autouse=True)
-def photo_dir(app, tmp_path):
-    """Photos go to the test's own folder, never to the real instance folder."""
-    folder = tmp_path / "photos"
-    app.config["PHOTO_DIR"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def team(db, world, make_member):
-    lead = make_member("马建国")
-    helper = make_member("李海龙")
-    other = make_member("王晓燕")
-    order = make_order(db, world, created=at(date(2026, 11, 20), 9), status="scheduled")
-    session = make_session(db, world, lead, order=order, start=at(date(2026, 11, 30), 10),
-                           status="scheduled", helpers=[helper])
-    db.session.commit()
-    return type("Team", (), {"lead": lead, "helper": helper, "other": other, "session": session,
-                             "order": order})
 
 
 def files_under(folder):

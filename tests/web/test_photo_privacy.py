@@ -2,7 +2,6 @@
 size capped, a thumbnail stored and served with the photo's own access rule, bombs refused."""
 
 import io
-from datetime import date
 
 import pytest
 from PIL import ExifTags
@@ -12,25 +11,9 @@ from lectureorder.models import SessionPhoto
 from lectureorder.services import evidence
 from tests import photos
 from tests.helpers import login
-from tests.report_data import at, make_order, make_session
 
-
-@pytest.fixture(autouse=True)
-def photo_dir(app, tmp_path):
-    folder = tmp_path / "photos"
-    app.config["PHOTO_DIR"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def team(db, world, make_member):
-    lead = make_member("马建国")
-    other = make_member("王晓燕")
-    order = make_order(db, world, created=at(date(2026, 11, 20), 9), status="scheduled")
-    session = make_session(db, world, lead, order=order, start=at(date(2026, 11, 30), 10),
-                           status="scheduled")
-    db.session.commit()
-    return type("Team", (), {"lead": lead, "other": other, "session": session, "order": order})
+# Photos go to the test's own folder (tests/web/conftest.py).
+pytestmark = pytest.mark.usefixtures("photo_dir")
 
 
 def deliver(client, session_id, files):
