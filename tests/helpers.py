@@ -44,3 +44,19 @@ def live_settings():
     from lectureorder.services.settings import from_app
 
     return from_app(current_app)
+
+
+PG_ENV = "LECTUREORDER_TEST_POSTGRES"
+
+
+def postgres_uri_or_skip() -> str:
+    """The PostgreSQL server the tests may make databases on: skipped without it, except in CI,
+    where a missing server is a failure (never a silently green run)."""
+    import pytest
+
+    uri = os.environ.get(PG_ENV)
+    if not uri:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} must be set in CI")
+        pytest.skip(f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return uri

@@ -19,8 +19,8 @@ from lectureorder.models import AuditEvent, Notification, Order
 from lectureorder.services import backup as backups
 from lectureorder.services import ordering
 from tests.concurrency.conftest import build_team
+from tests.helpers import postgres_uri_or_skip
 
-PG_ENV = "LECTUREORDER_TEST_POSTGRES"
 WRITERS = 3
 MAX_ORDERS = 300  # per writer: the load stops by itself
 MAX_SECONDS = 60
@@ -29,11 +29,7 @@ MAX_SECONDS = 60
 @pytest.fixture
 def pg_server():
     """Make and later drop PostgreSQL databases of this test's own."""
-    uri = os.environ.get(PG_ENV)
-    if not uri:
-        if os.environ.get("CI"):
-            pytest.fail(f"{PG_ENV} must be set in CI")
-        pytest.skip(f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    uri = postgres_uri_or_skip()
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed (postgresql-client)")
     server = uri.rsplit("/", 1)[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 
@@ -12,19 +11,14 @@ from sqlalchemy import text
 from lectureorder import create_app
 from lectureorder.extensions import db
 from lectureorder.models import EquipmentKit, Member, Role, Topic, Township, User, Village
-
-PG_ENV = "LECTUREORDER_TEST_POSTGRES"
+from tests.helpers import postgres_uri_or_skip
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def race_app(request, tmp_path):
     """An app on a real server-like database; each thread gets its own app context/session."""
     if request.param == "postgres":
-        uri = os.environ.get(PG_ENV)
-        if not uri:
-            if os.environ.get("CI"):
-                pytest.fail(f"{PG_ENV} must be set in CI")
-            pytest.skip(f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        uri = postgres_uri_or_skip()
     else:
         uri = f"sqlite:///{tmp_path / 'race.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SLOT_MIN_LEAD_HOURS": 0,

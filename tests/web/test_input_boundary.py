@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import pkgutil
 
 import flask_babel
@@ -20,9 +19,8 @@ from lectureorder.extensions import db as _db
 from lectureorder.models import Order
 from lectureorder.web.forms import SafeForm
 from lectureorder.web.safety import CONTROL_MESSAGE, has_control
-from tests.helpers import PASSWORD, login, order_body
+from tests.helpers import PASSWORD, login, order_body, postgres_uri_or_skip
 
-PG_ENV = "LECTUREORDER_TEST_POSTGRES"
 PG_DATABASE = "lectureorder_boundary"
 # A part of the message in each language (the Chinese one once the catalogue has it).
 MESSAGE_PARTS = ("invisible character", "隐藏字符")
@@ -32,11 +30,7 @@ PHONE = "13800001234"
 @pytest.fixture(scope="module")
 def postgres_uri():
     """A database of this module's own on the PostgreSQL server, dropped afterwards."""
-    uri = os.environ.get(PG_ENV)
-    if not uri:
-        if os.environ.get("CI"):
-            pytest.fail(f"{PG_ENV} must be set in CI")
-        pytest.skip(f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    uri = postgres_uri_or_skip()
     server = uri.rsplit("/", 1)[0]
     admin = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
