@@ -142,10 +142,6 @@ class Offer(Guarded, db.Model):
         self.responded_at = now
 
     @property
-    def is_open(self) -> bool:
-        return self.status == OfferStatus.OPEN
-
-    @property
     def slot_times(self) -> list[tuple[datetime, datetime]]:
         return [(datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in self.slots]
 
