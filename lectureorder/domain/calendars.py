@@ -190,6 +190,31 @@ def date_label(d: date, lang: str = "zh") -> str:
     )
 
 
+def long_date_label(d: date, lang: str = "zh") -> str:
+    """With the year, for a day that may be months away: "2027年5月1日（周六，农历三月廿五）" /
+    "Sat 1 May 2027 (lunar 3/25)"."""
+    if _is_zh(lang):
+        return f"{d.year}年{d.month}月{d.day}日（{_WEEKDAY_ZH[d.isoweekday()]}，{lunar_label(d)}）"
+    ld = lunar_of(d)
+    leap = "leap " if ld.leap else ""
+    return (f"{_WEEKDAY_EN[d.isoweekday()]} {d.day} {_MONTH_EN[d.month]} {d.year} "
+            f"(lunar {leap}{ld.month}/{ld.day})")
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    """A day of every year ("5月1日", "1 May"), e.g. in a message: the edge renders it in the
+    reader's language with :func:`month_day_label`."""
+
+    month: int
+    day: int
+
+
+def month_day_label(month: int, day: int, lang: str = "zh") -> str:
+    """A day of every year: "5月1日" / "1 May"."""
+    return f"{month}月{day}日" if _is_zh(lang) else f"{day} {_MONTH_EN[month]}"
+
+
 def _local_clock(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise DomainError("time", N_("Times must carry a time zone."))

@@ -8,6 +8,25 @@ def N_(message: str) -> str:
     return message
 
 
+class Bilingual:
+    """A name kept in both languages (a topic's title) as a message parameter: the edge shows
+    the reader's one, so no code or English word lands in a Chinese message."""
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def __str__(self) -> str:
+        return self.zh
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bilingual) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+
 class DomainError(Exception):
     """A rule was broken.
 
@@ -35,6 +54,17 @@ class InvalidTransition(DomainError):
 
 class Conflict(DomainError):
     """Someone else took or changed the thing first (HTTP 409): already taken, expired, clash."""
+
+
+class RepeatOrder(Conflict):
+    """The same phone ordered the same talk at the same place moments ago: ask before storing
+    a second one (the person confirms, or keeps the first; ``earlier_code`` names it)."""
+
+    def __init__(self, earlier_code: str, **params: object) -> None:
+        super().__init__(None, N_("You ordered “%(talk)s” at %(place)s just now (order %(code)s). "
+                                  "Do you want to order another one?"),
+                         code=earlier_code, **params)
+        self.earlier_code = earlier_code
 
 
 class ValidationFailed(Exception):

@@ -13,6 +13,7 @@ from lectureorder.domain.calendars import (
     Blackout,
     HolidayOverride,
     MarketRule,
+    MonthDay,
     Term,
     blocked,
     default_terms,
@@ -52,6 +53,30 @@ SAFE_TRAVEL_NOTE = N_(
     "(18:00–21:00 is the local traffic accident peak)."
 )
 ASSEMBLY_NOTE = N_("School assembly: the whole school listens at once.")
+
+
+_WHEN = {
+    Format.FIELD_CLASS: N_("In the village in daytime, except when the township's farm work or "
+                           "prayer times are blocked out."),
+    Format.MARKET_TALK: N_("On market-day mornings only, at the market (its market days follow "
+                           "its own cycle, often the lunar calendar)."),
+    Format.MOBILE_FILM: N_("Every year from %(first)s to %(last)s, in the evening after dusk."),
+    Format.SCHOOL_TALK: N_("On school days, in a class period or at the Monday assembly; not in "
+                           "the winter or summer holidays."),
+}
+_WHEN_ALL_YEAR = N_("All year round, in the evening after dusk.")
+
+
+def when_it_runs(fmt: str | Format, settings: SlotSettings) -> tuple[str, dict]:
+    """When a format can be held, said up front (the order form, the topic page): an N_
+    message and its parameters."""
+    fmt = parse_format(fmt)
+    if fmt == Format.MOBILE_FILM:
+        if settings.film_season_all_year:
+            return _WHEN_ALL_YEAR, {}
+        return _WHEN[fmt], {"first": MonthDay(*settings.film_season_start),
+                            "last": MonthDay(*settings.film_season_end)}
+    return _WHEN[fmt], {}
 
 
 def parse_format(value: str | Format) -> Format:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .contact import normalise_phone
-from .errors import N_, DomainError
+from .errors import N_, Bilingual, DomainError
 
 AUDIENCE_TYPES: dict[str, str] = {
     "villagers": N_("Villagers"),
@@ -44,6 +44,8 @@ MAX_NAME = 40
 MAX_ORG = 80
 MAX_NOTES = 500
 MAX_TOPICS = 3
+MAX_QUESTIONS = 3
+MAX_QUESTION = 60
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class OrderRequest:
     notes: str = ""
     language: str | None = None
     timing: str = "any"
+    #: 群众点题: up to MAX_QUESTIONS short questions the requester wants answered.
+    questions: tuple[str, ...] = ()
     extra: tuple[str, ...] = field(default=())  # names of unexpected fields sent by a client
 
 
@@ -74,8 +78,12 @@ def validate_order(
     today: date,
     topic_formats: Mapping[str, frozenset[str] | set[str] | list[str]],
     allowed_place_kinds: Mapping[str, frozenset[str]],
+    topic_titles: Mapping[str, Bilingual] | None = None,
 ) -> tuple[OrderRequest, list[DomainError]]:
-    """Return the cleaned request and every problem found (not just the first)."""
+    """Return the cleaned request and every problem found (not just the first).
+
+    ``topic_titles`` names the topics in messages (a code is shown only without it)."""
+    titles = topic_titles or {}
     errors: list[DomainError] = []
     topics = tuple(dict.fromkeys(t.strip() for t in req.topics if t and t.strip()))
     if not topics:
@@ -89,12 +97,7 @@ def validate_order(
     if req.format not in allowed_place_kinds:
         errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
     else:
-        for t in topics:
-            if t in topic_formats and req.format not in topic_formats[t]:
-                errors.append(
-                    DomainError("format", N_("This talk is not offered in that form: %(code)s."),
-                                code=t)
-                )
+        errors += topic_format_errors(topics, req.format, topic_formats, titles)
         if req.place_kind in PLACE_KINDS and req.place_kind not in allowed_place_kinds[req.format]:
             errors.append(DomainError("place", N_("This kind of talk cannot be held at that place.")))
 
@@ -143,9 +146,35 @@ def validate_order(
     if req.language is not None and (not req.language.strip() or len(req.language) > 20):
         errors.append(DomainError("language", N_("Unknown language.")))
 
+    questions = tuple(q.strip() for q in req.questions if q and q.strip())
+    if len(questions) > MAX_QUESTIONS:
+        errors.append(DomainError("questions", N_("Please ask at most %(n)d questions."),
+                                  n=MAX_QUESTIONS))
+    if any(len(q) > MAX_QUESTION for q in questions):
+        errors.append(DomainError("questions", N_("Each question may have at most %(n)d "
+                                                  "characters."), n=MAX_QUESTION))
     cleaned = replace(req, topics=topics, requester_name=name, requester_org=org, notes=notes,
-                      phone=phone, latest=latest)
+                      phone=phone, latest=latest, questions=questions)
     return cleaned, errors
+
+
+def topic_format_errors(
+    topics: tuple[str, ...], fmt: str, topic_formats: Mapping[str, frozenset[str] | set[str] | list[str]],
+    titles: Mapping[str, Bilingual],
+) -> list[DomainError]:
+    """A topic asked for in a form it is not given in (campus bullying at a market)."""
+    return [DomainError("format", N_("“%(talk)s” is not given in this form."), talk=titles.get(t, t))
+            for t in topics if t in topic_formats and fmt not in topic_formats[t]]
+
+
+REPEAT_WINDOW = timedelta(hours=24)
+
+
+def is_repeat(new_topics: tuple[str, ...], new_place: tuple[str, int | None],
+              earlier_topics: tuple[str, ...], earlier_place: tuple[str, int | None]) -> bool:
+    """Whether an earlier order (same phone, within REPEAT_WINDOW, not cancelled) is the same
+    wish again: the same place and at least one topic in common."""
+    return new_place == earlier_place and bool(set(new_topics) & set(earlier_topics))
 
 
 def _window_errors(earliest: date | None, latest: date | None, today: date) -> list[DomainError]:

@@ -9,6 +9,8 @@ from .lecture_session import LectureSession, SessionStatus, session_helper
 from .notification import Notification
 from .order import Feedback, Offer, Order, order_topic
 from .place import Blackout, HolidayOverride, Market, School, SchoolTerm, Township, Village
+from .question import Question
+from .request_key import OrderRequestKey
 from .setting import FilmSeason
 from .stamp import ChangeStamp, current_stamp
 from .topic import Topic
@@ -17,7 +19,7 @@ from .user import ApiToken, Leave, Member, PoliceType, Role, User, member_topic,
 __all__ = [
     "ApiToken", "AuditEvent", "Guarded", "audit_row", "record_event", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
     "HolidayOverride",
-    "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType",
+    "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType", "Question", "OrderRequestKey",
     "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",
     "UTCDateTime", "User", "Village", "member_topic", "order_topic", "session_helper", "utcnow",
     "vice_principal",

@@ -13,6 +13,7 @@ from ..extensions import db
 from .audit import AuditEvent, Guarded
 from .base import UTCDateTime, utcnow
 from .place import Market, School, Township, Village
+from .question import Question
 from .topic import Topic
 from .user import Member, User
 
@@ -50,7 +51,7 @@ class Order(Guarded, db.Model):
     timing: Mapped[str] = mapped_column(String(8), default="any", server_default="any")
     requester_name: Mapped[str] = mapped_column(String(40))
     requester_org: Mapped[str] = mapped_column(String(80), default="")
-    requester_phone: Mapped[str | None] = mapped_column(String(20))
+    requester_phone: Mapped[str | None] = mapped_column(String(20), index=True)
     channel: Mapped[str] = mapped_column(String(10), default="qr")
     notes: Mapped[str] = mapped_column(Text, default="")
     offer_rounds: Mapped[int] = mapped_column(default=0)
@@ -64,6 +65,10 @@ class Order(Guarded, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     topics: Mapped[list[Topic]] = relationship(secondary=order_topic, order_by=Topic.position)
+    #: 群众点题: up to three questions asked with the order (and those added at delivery).
+    questions: Mapped[list[Question]] = relationship(
+        order_by=(Question.position, Question.id), cascade="all, delete-orphan",
+        passive_deletes=True)
     village: Mapped[Village | None] = relationship()
     school: Mapped[School | None] = relationship()
     market: Mapped[Market | None] = relationship()

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..domain.contact import last4_matches, new_order_code, normalise_order_code
-from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
+from ..domain.errors import (
+    N_,
+    Bilingual,
+    Conflict,
+    DomainError,
+    RepeatOrder,
+    ValidationFailed,
+)
+from ..domain.feasibility import Verdict
 from ..domain.formats import ALLOWED_PLACE_KINDS
 from ..domain.lifecycle import CANCELLABLE, OrderStatus
-from ..domain.orders import MAX_TOPICS, OrderRequest, validate_order
+from ..domain.orders import (
+    MAX_TOPICS,
+    REPEAT_WINDOW,
+    OrderRequest,
+    is_repeat,
+    topic_format_errors,
+    validate_order,
+)
 from ..extensions import db
-from ..models import Feedback, Order, SessionStatus, Topic, User, audit_row
+from ..models import (
+    Feedback,
+    Order,
+    OrderRequestKey,
+    Question,
+    SessionStatus,
+    Topic,
+    User,
+    audit_row,
+)
 from . import dispatch, notify, scheduling
 from .clock import local_today
 from .settings import DEFAULTS, Settings
@@ -26,18 +52,19 @@ def active_topics() -> list[Topic]:
 
 
 def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
-                settings: Settings = DEFAULTS) -> Order:
+                settings: Settings = DEFAULTS, check_repeat: bool = False) -> Order:
     """Validate and store an order, with its audit event and its "received" message; raises
-    ValidationFailed with every problem.
+    ValidationFailed with every problem. With ``check_repeat`` (where a person orders and has
+    not confirmed yet: the form, 代下单, the API) it raises RepeatOrder when the same phone
+    ordered a talk on one of these topics at the same place within 24 hours.
 
     Nothing here ranks members or touches member or kit rows: the order waits as ``submitted``
     for the next dispatch pass (``dispatch.dispatch_pending``), so concurrent placements never
     queue behind each other. ``settings`` is for the rules an order is checked against."""
     topics = _asked_topics(req.topics)
     cleaned, errors = validate_order(
-        req, today=local_today(now),
-        topic_formats={code: set(t.formats or ()) for code, t in topics.items()},
-        allowed_place_kinds=ALLOWED_PLACE_KINDS,
+        req, today=local_today(now), topic_formats=_formats_of(topics),
+        allowed_place_kinds=ALLOWED_PLACE_KINDS, topic_titles=_titles_of(topics),
     )
     place = None
     if not any(e.field == "place" for e in errors):
@@ -46,6 +73,12 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
         except DomainError as exc:
             errors.append(exc)
     ValidationFailed.collect(errors)
+    # Only orders that can happen: none is told "received" for a time that cannot exist.
+    verdict = scheduling.can_happen(cleaned.format, cleaned.place_kind, place, cleaned.earliest,
+                                    cleaned.latest, now=now, settings=settings)
+    ValidationFailed.collect(list(verdict.errors))
+    if check_repeat:
+        _refuse_repeat(cleaned, place, topics, now)
 
     order = Order(
         code=_unused_code(), status=OrderStatus.SUBMITTED, format=cleaned.format,
@@ -60,6 +93,8 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
         topics=sorted((topics[c] for c in cleaned.topics), key=lambda t: (t.position, t.id)),
         # Known empty: reading them (the API's answer) then needs no query.
         offers=[], lecture_session=None, feedback=None,
+        questions=[Question(text=q, position=i, origin="order", created_at=now)
+                   for i, q in enumerate(cleaned.questions)],
     )
     setattr(order, f"{cleaned.place_kind}_id", place.id)
     db.session.add(order)
@@ -70,6 +105,71 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
     notify.enqueue("order_received", key=f"order:{order.id}:received", recipient_kind="requester",
                    order=order, now=now, payload={"code": order.code})
     return order
+
+
+def _refuse_repeat(cleaned: OrderRequest, place, topics: dict[str, Topic], now: datetime) -> None:
+    earlier = db.session.scalars(
+        select(Order).where(Order.requester_phone == cleaned.phone,
+                            Order.created_at >= now - REPEAT_WINDOW,
+                            Order.status != OrderStatus.CANCELLED)
+        .options(selectinload(Order.topics)).order_by(Order.id.desc()))
+    for order in earlier:
+        codes = tuple(t.code for t in order.topics)
+        if is_repeat(cleaned.topics, (cleaned.place_kind, cleaned.place_id), codes,
+                     (order.place_kind, order.place_id)):
+            common = next(c for c in cleaned.topics if c in codes)
+            raise RepeatOrder(order.code, talk=_titles_of(topics)[common], place=place.name)
+
+
+@dataclass(frozen=True)
+class Once:
+    """What makes a placement idempotent: ``key`` ("form:<token>", "api:<header>") and, for the
+    API, the hash of the body (the same key with another body is refused)."""
+
+    key: str
+    body_hash: str = ""
+
+
+def earlier_answer(once: Once) -> OrderRequestKey | None:
+    """The placement this key already made, if any; a key reused for another body is a 422."""
+    row = db.session.scalar(select(OrderRequestKey).where(OrderRequestKey.key == once.key))
+    if row is not None and row.body_hash != once.body_hash:
+        raise ValidationFailed([DomainError(
+            "idempotency_key", N_("This key was already used for a different order."))])
+    return row
+
+
+def remember(once: Once, order: Order, *, now: datetime, answer: dict | None = None) -> None:
+    """Keep the key with the order it made (in the same transaction as the order), and the
+    answer to replay. Two racing requests with one key: the unique key lets one commit."""
+    db.session.add(OrderRequestKey(key=once.key, body_hash=once.body_hash, order=order,
+                                   response=answer, created_at=now))
+
+
+def possible(fmt: str, place_kind: str, place_id: int | None, topic_codes: tuple[str, ...],
+             earliest: date, latest: date, *, now: datetime,
+             settings: Settings = DEFAULTS) -> Verdict:
+    """The order form's live answer before anything is sent: can an order with this format,
+    place, topics and window happen, and if not why and on which days next. The same rules
+    ``place_order`` refuses with, so the preview and the answer never disagree."""
+    topics = _asked_topics(topic_codes)
+    wanted = tuple(dict.fromkeys(c.strip() for c in topic_codes if c and c.strip()))
+    mismatched = topic_format_errors(wanted, fmt, _formats_of(topics), _titles_of(topics))
+    if mismatched:
+        return Verdict(False, tuple(mismatched))
+    try:  # a place of the wrong kind for the format, a market without a rule: the slot rules say
+        return scheduling.can_happen(fmt, place_kind, scheduling.load_place(place_kind, place_id),
+                                     earliest, latest, now=now, settings=settings)
+    except DomainError as exc:
+        return Verdict(False, (exc,))
+
+
+def _formats_of(topics: dict[str, Topic]) -> dict[str, set[str]]:
+    return {code: set(t.formats or ()) for code, t in topics.items()}
+
+
+def _titles_of(topics: dict[str, Topic]) -> dict[str, Bilingual]:
+    return {code: Bilingual(t.title_zh, t.title_en) for code, t in topics.items()}
 
 
 def _asked_topics(codes) -> dict[str, Topic]:
@@ -102,7 +202,13 @@ def find_order(code: str, last4: str) -> Order | None:
     return order if last4_matches(order.requester_phone, last4) else None
 
 
+MAX_REASON = 200
+
+
 def cancel_order(order: Order, *, now: datetime, actor: User | None = None, reason: str = "") -> Order:
+    if len(reason) > MAX_REASON:  # refused, never cut: the person sees by how much
+        raise ValidationFailed([DomainError("reason", N_("At most %(n)d characters."),
+                                            n=MAX_REASON)])
     if not order.cancellable:
         raise Conflict(None, N_("This order can no longer be cancelled."))
     # Claim the order first, like every flow that changes its offers: a racing accept or
@@ -114,13 +220,13 @@ def cancel_order(order: Order, *, now: datetime, actor: User | None = None, reas
     session = order.lecture_session
     if session is not None and session.status == SessionStatus.SCHEDULED:
         session.transition("cancel", now=now, actor=actor, label="" if actor else "requester",
-                           detail={"reason": reason[:200]} if reason else None)
+                           detail={"reason": reason} if reason else None)
         notify.enqueue("session_cancelled", key=f"session:{session.id}:cancelled",
                        recipient_kind="member", member_id=session.lead_member_id, order=order,
                        now=now, payload={"code": order.code})
     dispatch.withdraw_open_offers(order, now=now, actor=actor, reason="cancelled")
     order.transition("cancel", now=now, actor=actor, label="" if actor else "requester",
-                     detail={"reason": reason[:200]} if reason else None)
+                     detail={"reason": reason} if reason else None)
     flush_or_conflict()
     return order
 

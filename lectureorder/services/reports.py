@@ -103,7 +103,7 @@ def local_day(at: datetime) -> date:
     return at.astimezone(TZ).date()
 
 
-def _delivered_sessions(start: datetime, end: datetime) -> list[LectureSession]:
+def delivered_sessions(start: datetime, end: datetime) -> list[LectureSession]:
     return list(db.session.scalars(
         select(LectureSession).where(
             LectureSession.status == SessionStatus.DELIVERED,
@@ -153,7 +153,7 @@ def _acceptances(start: datetime, end: datetime) -> dict[int, datetime]:
     ).all())
 
 
-def _participations() -> list[tuple[int, int, date]]:
+def participations() -> list[tuple[int, int, date]]:
     """(session, member, local day) for every delivered talk ever, leads and helpers."""
     delivered = LectureSession.status == SessionStatus.DELIVERED
     leads = db.session.execute(
@@ -232,7 +232,7 @@ def build(
     )
     start, end = utc_bounds(flt.first, flt.last)
 
-    sessions = _delivered_sessions(start, end)
+    sessions = delivered_sessions(start, end)
     photos = _photo_counts(start, end)
     pairs = [(s, session_fact(s, photos.get(s.id, 0))) for s in sessions]
     accepted = _acceptances(start, end)
@@ -247,7 +247,7 @@ def build(
         if chosen is not None:
             keys[dim] = [chosen]
     report = rp.build_report(flt, [f for _, f in pairs], order_facts, keys)
-    career = rp.career_counts(_participations())
+    career = rp.career_counts(participations())
 
     labels: dict[str, dict[Hashable, str]] = {
         "township": {t.id: t.display(lang) for t in townships},

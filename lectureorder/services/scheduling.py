@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..domain import availability as av
-from ..domain import calendar_text
+from ..domain import calendar_text, feasibility
 from ..domain import calendars as cal
 from ..domain import formats as fm
 from ..domain.errors import N_, Conflict, DomainError
@@ -58,9 +58,13 @@ def load_place(kind: str, place_id: int | None) -> Village | School | Market:
     return place
 
 
-def slot_settings(settings: Settings = DEFAULTS) -> fm.SlotSettings:
-    # The film season coordinators store wins over the configured default.
-    film = {"film_season_all_year": settings.film_season_all_year} | film_season_overrides()
+def slot_settings(settings: Settings = DEFAULTS, fmt: str | None = None) -> fm.SlotSettings:
+    """The slot rules' policy; with ``fmt`` other than a screening, the film season (one
+    query) is left at its default, which no other format reads."""
+    film = {"film_season_all_year": settings.film_season_all_year}
+    if fmt is None or fmt == fm.Format.MOBILE_FILM:
+        # The film season coordinators store wins over the configured default.
+        film |= film_season_overrides()
     return fm.SlotSettings(min_lead_hours=settings.slot_min_lead_hours, **film)
 
 
@@ -86,16 +90,18 @@ def place_context(kind: str, place, earliest: date, latest: date, *, with_kits: 
             Blackout.township_id == township_id, Blackout.first <= latest, Blackout.last >= earliest
         )
     ).all()
-    overrides = db.session.scalars(
-        select(HolidayOverride).where(
-            HolidayOverride.day >= earliest, HolidayOverride.day <= latest
-        )
-    ).all()
+    overrides: list = []
+    if kind == "school":  # working days only decide school days
+        overrides = db.session.scalars(
+            select(HolidayOverride).where(
+                HolidayOverride.day >= earliest, HolidayOverride.day <= latest
+            )
+        ).all()
     kits: tuple = ()
-    if with_kits:
+    if with_kits and not kit_bookings:  # every active kit, as if free: the booking gate decides
+        kits = tuple(fm.KitAvailability(kit_id=kit_id) for kit_id in active_kit_ids())
+    elif with_kits:
         kits = kit_availability(*av.days_utc(earliest, latest))
-        if not kit_bookings:  # every active kit, as if free: the booking gate decides
-            kits = tuple(fm.KitAvailability(kit_id=k.kit_id, busy=()) for k in kits)
     return build_place_context(kind, place, earliest, latest, blackouts=blackouts,
                                overrides=overrides, kits=kits)
 
@@ -149,6 +155,18 @@ def propose_slots(
     return fm.propose_slots(fmt, ctx, earliest, latest, now, slot_settings(settings))
 
 
+def can_happen(fmt: str, place_kind: str, place, earliest: date, latest: date, *,
+               now: datetime, settings: Settings = DEFAULTS) -> feasibility.Verdict:
+    """Whether the slot rules leave any time for this order at all (members and kit bookings
+    aside), and if not why and the next days that would work; one place context covers the
+    window and the year ahead, so the answer costs one or two small queries."""
+    today = now.astimezone(cal.TZ).date()
+    horizon = max(latest, today + timedelta(days=feasibility.LOOK_AHEAD_DAYS))
+    ctx = place_context(place_kind, place, earliest, horizon,
+                        with_kits=fmt == fm.Format.MOBILE_FILM, kit_bookings=False)
+    return feasibility.check(fmt, ctx, earliest, latest, now, slot_settings(settings, fmt))
+
+
 def member_time(member: Member, lo: datetime, hi: datetime) -> av.Member:
     """The member's leave and sessions as the availability rule reads them, for slots within
     [lo, hi) (a week and the travel buffer either side are loaded: caps and buffers need them)."""
@@ -168,11 +186,14 @@ def member_time(member: Member, lo: datetime, hi: datetime) -> av.Member:
     )
 
 
+def active_kit_ids() -> list[int]:
+    return list(db.session.scalars(
+        select(EquipmentKit.id).where(EquipmentKit.active.is_(True)).order_by(EquipmentKit.id)))
+
+
 def kits_time(lo: datetime, hi: datetime) -> tuple[av.Kit, ...]:
     """Every active kit with its bookings overlapping [lo, hi), lowest id first."""
-    kit_ids = db.session.scalars(
-        select(EquipmentKit.id).where(EquipmentKit.active.is_(True)).order_by(EquipmentKit.id)
-    ).all()
+    kit_ids = active_kit_ids()
     busy: dict[int, list[av.Busy]] = {k: [] for k in kit_ids}
     for i, kit_id, s, e in db.session.execute(
         # "Any kit", not "one of these": the planner then keeps to the index on start.

@@ -14,9 +14,10 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..domain.errors import Conflict, DomainError, ValidationFailed
+from ..domain.errors import Conflict, DomainError, RepeatOrder, ValidationFailed
 from ..extensions import db
 from .forms import apply_errors
+from .i18n import error_message
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _each(exc: DomainError | ValidationFailed) -> list[DomainError]:
 
 def translated(exc: DomainError | ValidationFailed) -> list[str]:
     """The person's messages for a domain error, in the request's language."""
-    return [gettext(err.reason, **err.params) for err in _each(exc)]
+    return [error_message(err) for err in _each(exc)]
 
 
 class DomainErrors:
@@ -91,7 +92,8 @@ class DomainErrors:
             return False  # success, or a real failure for the app's handlers
         db.session.rollback()  # nothing of the failed change is written; pages show stored values
         self.error = exc
-        if self.form is not None and not isinstance(exc, Conflict):
+        # "You ordered this just now" belongs to the form: it is answered there (confirm).
+        if self.form is not None and (not isinstance(exc, Conflict) or isinstance(exc, RepeatOrder)):
             apply_errors(self.form, exc)
         else:
             for message in translated(exc):

@@ -3,6 +3,8 @@ the order form."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext
@@ -10,7 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -30,26 +34,39 @@ from ..domain.orders import (
     AUDIENCE_TYPES,
     CHANNELS,
     MAX_AUDIENCE,
+    MAX_NAME,
     MAX_NOTES,
+    MAX_ORG,
+    MAX_QUESTION,
     TIMINGS,
     OrderRequest,
 )
 from ..extensions import db
 from ..models import Market, School, Township, Village
-from .i18n import current_lang
+from ..services.ordering import Once
+from .i18n import current_lang, error_message
 from .safety import refuse_control_characters
+
+#: Longer text is refused with this, never cut (WTForms fills in %(max)d and %(length)d).
+TOO_LONG = _l("At most %(max)d characters (you typed %(length)d).")
 
 
 class SafeForm(FlaskForm):
     """The base of every form in the app (a test walks them all): each field refuses control
     characters before its own validators run, so no such input reaches a service or the
-    database, and the person sees which field to retype."""
+    database, and the person sees which field to retype; text over a field's length limit is
+    refused with one translated message that says by how much (never cut)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if field.type != "CSRFTokenField":  # CSRFProtect refuses a bad token on its own
-                field.validators = [refuse_control_characters, *field.validators]
+                field.validators = [refuse_control_characters, *(
+                    Length(v.min, v.max, TOO_LONG) if isinstance(v, Length) and v.message is None
+                    and v.min in (-1, 0) else v for v in field.validators)]
+                # No maxlength attribute: a browser cuts pasted text at it without a word.
+                if getattr(field.flags, "maxlength", None) is not None:
+                    delattr(field.flags, "maxlength")
             return field
 
 
@@ -57,10 +74,12 @@ def apply_errors(form: FlaskForm, exc: ValidationFailed | DomainError) -> None:
     """Show each domain error next to its field (or at the top of the form)."""
     errors = exc.errors if isinstance(exc, ValidationFailed) else [exc]
     for err in errors:
-        message = gettext(err.reason, **err.params)
+        message = error_message(err)
         field = getattr(form, err.field, None) if err.field else None
         if field is None and err.field in ("place_kind", "place_id"):
             field = getattr(form, "place", None)
+        if field is None and err.field == "questions":
+            field = getattr(form, "question_1", None)
         if field is None:
             form.form_errors.append(message)
         else:
@@ -71,7 +90,7 @@ def error_dict(exc: ValidationFailed | DomainError) -> dict[str, list[str]]:
     errors = exc.errors if isinstance(exc, ValidationFailed) else [exc]
     out: dict[str, list[str]] = {}
     for err in errors:
-        out.setdefault(err.field or "_", []).append(gettext(err.reason, **err.params))
+        out.setdefault(err.field or "_", []).append(error_message(err))
     return out
 
 
@@ -94,6 +113,9 @@ def place_choices() -> dict[str, list[tuple[str, str]]]:
     return {t.display(lang): groups[t.id] for t in towns if groups[t.id]}
 
 
+ONCE_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
 class OrderForm(SafeForm):
     topics = MultiCheckboxField(_l("Which talk(s)?"), validators=[InputRequired(_l("Please choose at least one talk from the menu."))])
     format = RadioField(_l("How should it be given?"), validators=[InputRequired(_l("Please choose how the talk should be given."))])
@@ -107,10 +129,32 @@ class OrderForm(SafeForm):
     timing = RadioField(_l("When?"), default="any")
     earliest = DateField(_l("Earliest date"), validators=[InputRequired(_l("Please choose the earliest date."))])
     latest = DateField(_l("Latest date"), validators=[Optional()])
-    requester_name = StringField(_l("Your name or title"), validators=[InputRequired(_l("Please enter your name or title.")), Length(max=40)])
-    requester_org = StringField(_l("Village committee / school / unit (optional)"), validators=[Optional(), Length(max=80)])
+    requester_name = StringField(_l("Your name or title"), validators=[InputRequired(_l("Please enter your name or title.")), Length(max=MAX_NAME)])
+    requester_org = StringField(_l("Village committee / school / unit (optional)"), validators=[Optional(), Length(max=MAX_ORG)])
     phone = TelField(_l("Phone number"), validators=[InputRequired(_l("Please enter a phone number.")), Length(max=30)])
     notes = TextAreaField(_l("Anything we should know? (optional)"), validators=[Optional(), Length(max=MAX_NOTES)])
+    # 群众点题: the questions the requester most wants answered (up to three, optional).
+    question_1 = StringField(_l("Question 1"), validators=[Optional(), Length(max=MAX_QUESTION)])
+    question_2 = StringField(_l("Question 2"), validators=[Optional(), Length(max=MAX_QUESTION)])
+    question_3 = StringField(_l("Question 3"), validators=[Optional(), Length(max=MAX_QUESTION)])
+    question_max = MAX_QUESTION
+    #: A one-time token per rendered form: the same form sent twice places one order.
+    once = HiddenField()
+    #: Shown only after "you ordered this just now": the person confirms a second order.
+    confirm_repeat = BooleanField(_l("Yes, I want to order another one"))
+    # The limits the counters show (the domain's, so page and rule agree).
+    name_max, org_max, notes_max = MAX_NAME, MAX_ORG, MAX_NOTES
+
+    def issue_once(self) -> None:
+        """Give a freshly rendered form its token (a re-rendered one keeps the token it had)."""
+        if not self.once_key():
+            self.once.data = secrets.token_urlsafe(18)
+
+    def once_key(self) -> Once | None:
+        token = self.once.data or ""
+        if ONCE_TOKEN.fullmatch(token) is None:
+            return None
+        return Once(key=f"form:{token}")
 
     def fill_choices(self, topics) -> None:
         lang = current_lang()
@@ -130,6 +174,8 @@ class OrderForm(SafeForm):
             requester_name=self.requester_name.data or "", phone=self.phone.data or "",
             requester_org=self.requester_org.data or "", channel=channel,
             notes=self.notes.data or "", timing=self.timing.data or "any",
+            questions=tuple(q for q in (self.question_1.data, self.question_2.data,
+                                        self.question_3.data) if q and q.strip()),
         )
 
 

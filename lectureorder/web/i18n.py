@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date, datetime
+
 from flask import current_app, request
 from flask_babel import gettext
 
-from ..domain.errors import N_
+from ..domain import calendars as cal
+from ..domain.errors import N_, Bilingual, DomainError
 
 LANG_COOKIE = "lang"
 
@@ -47,6 +51,29 @@ def select_timezone() -> str:
 def current_lang() -> str:
     """'zh' or 'en', for models that keep both titles."""
     return "en" if select_locale() == "en" else "zh"
+
+
+def _param(value: object, lang: str) -> object:
+    if isinstance(value, Bilingual):
+        return value.en if lang == "en" else value.zh
+    if isinstance(value, cal.MonthDay):
+        return cal.month_day_label(value.month, value.day, lang)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return cal.long_date_label(value, lang)
+    return value
+
+
+def message(reason: str, params: Mapping[str, object] | None = None) -> str:
+    """A domain message in the reader's language, its parameters too (a topic's title, a day
+    of the year, a date with its lunar date): the one place domain words are translated."""
+    if not params:
+        return gettext(reason)
+    lang = current_lang()
+    return gettext(reason, **{k: _param(v, lang) for k, v in params.items()})
+
+
+def error_message(err: DomainError) -> str:
+    return message(err.reason, err.params)
 
 
 LOGIN_MESSAGE = N_("Please log in to see this page.")

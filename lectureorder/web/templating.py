@@ -13,7 +13,9 @@ from ..domain.contact import mask_phone
 from ..domain.errors import N_
 from ..domain.lifecycle import STATUS_LABELS
 from ..domain.orders import AUDIENCE_TYPES, CHANNELS
-from .i18n import current_lang
+from ..services import scheduling
+from . import edge
+from .i18n import current_lang, message
 
 WEEKDAYS_ZH = "一二三四五六日"
 
@@ -127,7 +129,13 @@ def part_note(part) -> str:
 
 
 def translate_reason(reason: str, params: dict | None = None) -> str:
-    return gettext(reason, **(params or {}))
+    return message(reason, params)
+
+
+def when_format_runs(fmt: str) -> str:
+    """When a format can be held, from the slot rules in force (the stored film season)."""
+    text, params = fm.when_it_runs(fmt, scheduling.slot_settings(edge.settings(), fmt))
+    return message(text, params)
 
 
 def init_app(app: Flask) -> None:
@@ -140,7 +148,7 @@ def init_app(app: Flask) -> None:
         part_note=part_note,
     )
     app.jinja_env.globals.update(slot_label=slot_label, translate_reason=translate_reason,
-                                 period_label=period_label)
+                                 period_label=period_label, when_format_runs=when_format_runs)
 
     @app.context_processor
     def inject() -> dict:

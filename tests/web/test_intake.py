@@ -47,7 +47,7 @@ def test_the_api_and_the_phone_order_acknowledge_first(client, world, make_membe
     response = client.post("/api/v1/orders", json=order_body(world))
     assert response.status_code == 201 and response.get_json()["status"] == "submitted"
     login(client, coordinator.username)
-    data = dict(form_for(world), channel="phone")
+    data = dict(form_for(world), channel="phone", phone="139 0000 5678")  # another caller
     assert client.post("/coord/orders/new", data=data).status_code == 302
     assert offers(db) == 0
     assert dispatch_pass() == 2
@@ -61,8 +61,9 @@ def test_coord_shows_how_many_wait_and_since_when(client, world, make_member, co
     english(client)
     page = client.get("/coord/").get_data(as_text=True)
     assert "No order is waiting for dispatch." in page
-    for _ in range(2):
-        assert client.post("/api/v1/orders", json=order_body(world)).status_code == 201
+    for phone in ("13800001234", "13900005678"):
+        body = order_body(world, requester={"name": "张三", "phone": phone})
+        assert client.post("/api/v1/orders", json=body).status_code == 201
     clock.freeze(frozen_now + timedelta(minutes=3))
     page = client.get("/coord/").get_data(as_text=True)
     assert "2 orders waiting for dispatch, the oldest for 3 minutes." in page

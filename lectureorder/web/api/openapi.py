@@ -144,10 +144,27 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                     "timing": {"enum": ["any", "next", "date"], "default": "any",
                                "description": "any time in the window, the next possible day "
                                               "(next market day), or exactly window.earliest"},
-                    "notes": {"type": "string", "maxLength": 500}}},
+                    "notes": {"type": "string", "maxLength": 500},
+                    "questions": {"type": "array", "maxItems": 3, "description":
+                                  "群众点题: what the requester most wants answered",
+                                  "items": {"type": "string", "maxLength": 60}},
+                    "confirm_repeat": {"type": "boolean", "default": False, "description":
+                                       "true: place it even though the same phone ordered a "
+                                       "talk on one of these topics at this place within 24 "
+                                       "hours (otherwise 409 with earlier_code)"}}},
+                "RepeatOrder": {"type": "object", "required": ["error", "status", "earlier_code"],
+                                "properties": {"error": {"type": "string"},
+                                               "status": {"type": "integer"},
+                                               "earlier_code": {"type": "string"}}},
+                "Question": {"type": "object", "required": ["text", "origin", "answered"],
+                             "properties": {"text": {"type": "string"},
+                                            "origin": {"enum": ["order", "asked"]},
+                                            "answered": {"type": "boolean"}}},
                 "OrderStatus": {"type": "object", "required": [
                     "code", "status", "status_label", "topics", "format", "window", "schedule",
-                    "member", "phone", "rating", "can_cancel", "can_rate"], "properties": {
+                    "member", "phone", "rating", "can_cancel", "can_rate", "questions"],
+                    "properties": {
+                    "questions": {"type": "array", "items": {"type": "string"}},
                     "code": {"type": "string"}, "status": {"enum": [
                         "submitted", "offered", "scheduled", "delivered", "closed",
                         "needs_attention", "cancelled"]},
@@ -218,7 +235,8 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                             "earliest": {"type": "string", "format": "date"},
                             "latest": {"type": "string", "format": "date"}}},
                         "requester": _ref("Requester"),
-                        "notes": {"type": "string"}}}}},
+                        "notes": {"type": "string"},
+                        "questions": {"type": "array", "items": _ref("Question")}}}}},
                 "MemberSession": {"type": "object", "required": [
                     "id", "status", "format", "format_label", "start", "end", "venue",
                     "headcount", "signin_count", "order"], "properties": {
@@ -231,12 +249,14 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                     "headcount": {"type": ["integer", "null"]},
                     "signin_count": {"type": ["integer", "null"]},
                     "order": {"type": ["object", "null"], "required": [
-                        "code", "topics", "audience", "requester", "notes"], "properties": {
+                        "code", "topics", "audience", "requester", "notes", "questions"],
+                        "properties": {
                         "code": {"type": "string"},
                         "topics": {"type": "array", "items": {"type": "string"}},
                         "audience": _ref("Audience"),
                         "requester": _ref("Requester"),
-                        "notes": {"type": "string"}}}}},
+                        "notes": {"type": "string"},
+                        "questions": {"type": "array", "items": _ref("Question")}}}}},
                 "Member": {"type": "object", "required": [
                     "id", "name", "unit", "police_type", "active", "specialties", "formats",
                     "languages", "kit_qualified", "home_township", "vice_principal_of", "caps",
@@ -276,6 +296,61 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                         "name": {"type": ["string", "null"]},
                         "reasons": {"type": "array", "items": {"type": "string"}},
                         "messages": {"type": "array", "items": {"type": "string"}}}}}}},
+                "CoveragePlace": {"type": "object", "required": [
+                    "kind", "id", "name", "township", "lat", "lon", "talks", "audience",
+                    "last_talk", "months_since", "bucket", "not_reached", "topics"], "properties": {
+                    "kind": {"enum": ["village", "school", "market"]},
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "township": _NAMED,
+                    "lat": _NULLABLE_NUMBER, "lon": _NULLABLE_NUMBER,
+                    "talks": {"type": "integer", "minimum": 0,
+                              "description": "delivered sessions in the period"},
+                    "audience": {"type": "integer", "minimum": 0,
+                                 "description": "recorded headcounts of those sessions"},
+                    "last_talk": {"type": ["string", "null"], "format": "date",
+                                  "description": "the last delivered talk up to today, with the "
+                                                 "township and topic filters; null: never"},
+                    "months_since": {"type": ["integer", "null"], "minimum": 0,
+                                     "description": "whole months from last_talk to today"},
+                    "bucket": {"enum": ["0-3", "3-6", "6-12", "12plus", "never"]},
+                    "not_reached": {"type": "boolean",
+                                    "description": "no talk for `months` months or more"},
+                    "topics": {"type": "array", "items": {"type": "object", "required": [
+                        "code", "talks", "audience", "last_talk"], "properties": {
+                        "code": {"type": "string"},
+                        "talks": {"type": "integer", "minimum": 0},
+                        "audience": {"type": "integer", "minimum": 0},
+                        "last_talk": {"type": ["string", "null"], "format": "date"}}}}}},
+                "Coverage": {"type": "object", "required": [
+                    "from", "to", "today", "township", "topic", "months", "totals", "buckets",
+                    "places", "not_reached"], "properties": {
+                    "from": {"type": "string", "format": "date"},
+                    "to": {"type": "string", "format": "date"},
+                    "today": {"type": "string", "format": "date"},
+                    "township": {"type": ["integer", "null"]},
+                    "topic": {"type": ["string", "null"]},
+                    "months": {"type": "integer", "minimum": 1, "maximum": 120},
+                    "totals": {"type": "object", "required": [
+                        "talks", "audience", "placed_talks", "placed_audience",
+                        "unplaced_talks", "unplaced_audience"],
+                        "description": "talks and audience equal the report's for the same "
+                                       "period and filters; unplaced: sessions without an order",
+                        "properties": {k: {"type": "integer"} for k in (
+                            "talks", "audience", "placed_talks", "placed_audience",
+                            "unplaced_talks", "unplaced_audience")}},
+                    "buckets": {"type": "object", "required": [
+                        "0-3", "3-6", "6-12", "12plus", "never"],
+                        "description": "how many places fall in each months-since bucket",
+                        "properties": {k: {"type": "integer", "minimum": 0} for k in (
+                            "0-3", "3-6", "6-12", "12plus", "never")}},
+                    "places": {"type": "array", "items": _ref("CoveragePlace")},
+                    "not_reached": {"type": "array", "description":
+                                    "never reached first, then the longest ago",
+                                    "items": {"type": "object", "required": ["kind", "id"],
+                                              "properties": {
+                                                  "kind": {"enum": ["village", "school",
+                                                                    "market"]},
+                                                  "id": {"type": "integer"}}}}}},
                 "Tracking": {"type": "object", "required": ["code", "phone_last4"], "properties": {
                     "code": {"type": "string"}, "phone_last4": {"type": "string", "pattern": "^[0-9]{4}$"},
                     "rating": {"type": "integer", "minimum": 1, "maximum": 5},
@@ -327,8 +402,45 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                          "the list was cut", "schema": {"type": "string"}}},
                     "content": {"application/json": {"schema": {
                         "type": "array", "items": _ref("Slot")}}}}, **errors("422")}}},
-            "/orders": {"post": {"summary": "Place an order", "requestBody": _body(_ref("OrderIn")),
-                "responses": {"201": _json(_ref("OrderStatus"), "Created"), **errors("422")}}},
+            "/orders/possible": {"get": {
+                "summary": "Can an order with this format, place, topics and window happen?",
+                "description":
+                    "The slot rules only (season, school days, market days, dusk, blackouts, "
+                    "notice); who is free is decided after the order is placed. When not "
+                    "possible, `reasons` say why in the request's language and `next_days` are "
+                    "the first days after the window that would work (empty when none within a "
+                    "year). `POST /orders` refuses the same orders with the same words (422).",
+                "parameters": [
+                    q("format", "field_class | market_talk | mobile_film | school_talk"),
+                    q("place_kind", "village | school | market"),
+                    q("place_id", "id of the place", schema={"type": "integer"}),
+                    q("from", "first date", schema={"type": "string", "format": "date"}),
+                    q("to", "last date, included", schema={"type": "string", "format": "date"}),
+                    q("topics", "topic codes, comma-separated (optional)", required=False)],
+                "responses": {"200": _json({
+                    "type": "object", "required": ["possible", "reasons", "next_days"],
+                    "properties": {
+                        "possible": {"type": "boolean"},
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                        "next_days": {"type": "array", "items": {
+                            "type": "object", "required": ["date", "label"],
+                            "properties": {"date": {"type": "string", "format": "date"},
+                                           "label": {"type": "string"}}}}}}),
+                    **errors("422")}}},
+            "/orders": {"post": {
+                "summary": "Place an order",
+                "description":
+                    "Refused with 422 when no slot can exist for the format, place and window "
+                    "(see GET /orders/possible). With an `Idempotency-Key` header the same key "
+                    "and body answer with the first order's 201 body again; the same key with "
+                    "another body is 422.",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
+                "requestBody": _body(_ref("OrderIn")),
+                "responses": {"201": _json(_ref("OrderStatus"), "Created"),
+                              "409": _json(_ref("RepeatOrder"), "The same phone ordered this "
+                                           "talk at this place within 24 hours"),
+                              **errors("422")}}},
             "/orders/track": {"post": {"summary": "Status of an order (code + last 4 phone digits)",
                 "requestBody": _body(_ref("Tracking")),
                 "responses": _limited({"200": _json(_ref("OrderStatus")),
@@ -410,6 +522,24 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                                   "schema": {"type": "string"}}],
                 "responses": {"200": _json(_ref("Candidates")),
                               **errors("401", "403", "404")}}},
+            "/coverage": {"get": {
+                "summary": "Coverage: every village, school and market with its last talk",
+                "description": "The figures of /coord/coverage. A talk is a delivered session, "
+                               "its audience the headcount recorded with the delivery; it counts "
+                               "for the place of its order; the period runs in Beijing days, "
+                               "both included (default: the last 12 months, as the reports). "
+                               "A bad filter is 422.",
+                "security": AUTH, "parameters": [
+                    q("from", "first day (Beijing time)", required=False,
+                      schema={"type": "string", "format": "date"}),
+                    q("to", "last day, included", required=False,
+                      schema={"type": "string", "format": "date"}),
+                    q("township", "township id", required=False, schema={"type": "integer"}),
+                    q("topic", "topic code", required=False),
+                    q("months", "N of “not reached in N months” (default 12)", required=False,
+                      schema={"type": "integer", "minimum": 1, "maximum": 120, "default": 12})],
+                "responses": {"200": _json(_ref("Coverage")),
+                              **errors("401", "403", "422")}}},
             "/sessions": {"get": {
                 "summary": "Calendar feed: every session starting on the days from..to (at most 366)",
                 "security": AUTH, "parameters": [

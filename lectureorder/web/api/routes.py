@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...domain import formats as fm
 from ...domain.availability import Unavailable
-from ...domain.calendars import TZ
-from ...domain.errors import N_, Conflict, DomainError, ValidationFailed
+from ...domain.calendars import TZ, long_date_label
+from ...domain.errors import N_, Conflict, DomainError, RepeatOrder, ValidationFailed
 from ...extensions import db
 from ...models import Member, Order, Township
 from ...services import dispatch, fulfilment, ordering, privacy, scheduling
@@ -19,7 +23,7 @@ from ...services.clock import now_utc
 from .. import edge
 from ..access import api_coordinator, api_member, api_public, api_signed_in
 from ..forms import error_dict
-from ..i18n import current_lang
+from ..i18n import current_lang, error_message, message
 from ..limits import AccountGate, login_address_limit, track_limits, wait_message
 from . import bp
 from .openapi import openapi_document
@@ -44,10 +48,12 @@ def unprocessable(exc: ValidationFailed | DomainError):
 
 
 def conflict(exc: Conflict):
-    body = {"error": gettext(exc.reason, **exc.params), "status": 409}
+    body = {"error": error_message(exc), "status": 409}
     if isinstance(exc, Unavailable):  # every reason the member is not free, by code and in words
-        body["reasons"] = [{"code": r.code, "message": gettext(r.message, **r.params)}
+        body["reasons"] = [{"code": r.code, "message": message(r.message, r.params)}
                            for r in exc.reasons]
+    if isinstance(exc, RepeatOrder):  # send again with "confirm_repeat": true to order another
+        body["earlier_code"] = exc.earlier_code
     return jsonify(body), 409
 
 
@@ -160,6 +166,38 @@ def slots():
     return response
 
 
+@bp.get("/orders/possible")
+@api_public
+def order_possible():
+    """Whether an order with this format, place, topics and window can happen, and if not why
+    and the next days that can (the order form's live check; ``POST /orders`` refuses the
+    same orders with the same words)."""
+    args, errors = request.args, []
+    fmt = args.get("format", "")
+    place_id = integer(args.get("place_id"), "place_id", errors)
+    earliest = a_date(args.get("from"), "from", errors)
+    latest = a_date(args.get("to"), "to", errors)
+    topics = tuple(code for raw in args.getlist("topics") for code in raw.split(",") if code)
+    if fmt not in {f.value for f in fm.Format}:
+        errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
+    if place_id is None:
+        errors.append(DomainError("place_id", N_("Please choose the place from the list.")))
+    if earliest is None or latest is None:
+        errors.append(DomainError("from", N_("Please give a date window (from, to).")))
+    elif latest < earliest:
+        errors.append(DomainError("to", N_("The latest date must not be before the earliest date.")))
+    ValidationFailed.collect(errors)
+    verdict = ordering.possible(fmt, args.get("place_kind", ""), place_id, topics, earliest,
+                                latest, now=now_utc(), settings=edge.settings())
+    lang = current_lang()
+    return jsonify({
+        "possible": verdict.possible,
+        "reasons": [error_message(e) for e in verdict.errors],
+        "next_days": [{"date": d.isoformat(), "label": long_date_label(d, lang)}
+                      for d in verdict.next_days],
+    })
+
+
 def _slot_limit(value: str | None, errors: list) -> int | None:
     if value is None:
         return None
@@ -200,12 +238,48 @@ def _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now):
 @bp.post("/orders")
 @api_public
 def place_order():
-    order = ordering.place_order(order_request(body()), now=now_utc(), settings=edge.settings())
+    data = body()
+    once = _idempotency(data)
+    if once is not None and (earlier := ordering.earlier_answer(once)) is not None:
+        return jsonify(earlier.response), 201
+    now = now_utc()
+    order = ordering.place_order(order_request(data), now=now, settings=edge.settings(),
+                                 check_repeat=data.get("confirm_repeat") is not True)
     # Built before the commit, from what is in memory (a new order has no session, offers or
     # feedback): after it every attribute is expired and would be loaded again, four queries.
     answer = order_status_json(order)
-    db.session.commit()
+    if once is None:
+        db.session.commit()
+        return jsonify(answer), 201
+    ordering.remember(once, order, now=now, answer=answer)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same key raced us and won: answer with its order
+        db.session.rollback()
+        earlier = ordering.earlier_answer(once)
+        if earlier is None:
+            raise
+        return jsonify(earlier.response), 201
     return jsonify(answer), 201
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 128
+
+
+def _idempotency(data: dict) -> ordering.Once | None:
+    """The ``Idempotency-Key`` header with the body's hash (canonical JSON), or None."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ValidationFailed([DomainError("idempotency_key", N_(
+            "The Idempotency-Key header must be 1 to %(n)d printable characters."),
+            n=MAX_IDEMPOTENCY_KEY)])
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return ordering.Once(key=f"api:{key}",
+                         body_hash=hashlib.sha256(canonical.encode()).hexdigest())
 
 
 def _tracked(data: dict) -> Order:

@@ -138,6 +138,10 @@ def order_request(data: dict) -> OrderRequest:
     audience = data.get("audience") if isinstance(data.get("audience"), dict) else {}
     window = data.get("window") if isinstance(data.get("window"), dict) else {}
     requester = data.get("requester") if isinstance(data.get("requester"), dict) else {}
+    questions = data.get("questions", [])
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        errors.append(DomainError("questions", N_("Questions must be a list of short texts.")))
+        questions = []
     req = OrderRequest(
         topics=tuple(topics), format=text(data, "format", errors),
         place_kind=text(place, "kind", errors, field="place"),
@@ -153,6 +157,7 @@ def order_request(data: dict) -> OrderRequest:
         notes=text(data, "notes", errors),
         language=(text(data, "language", errors) or None),
         timing=text(data, "timing", errors) or "any",
+        questions=tuple(questions),
     )
     ValidationFailed.collect(errors)
     return req
@@ -186,8 +191,14 @@ def session_json(s: LectureSession, *, full_phone: bool) -> dict:
                 "phone": order.requester_phone if full_phone else mask_phone(order.requester_phone),
             },
             "notes": order.notes,
+            "questions": questions_json(order),
         },
     }
+
+
+def questions_json(order: Order) -> list[dict]:
+    """群众点题: the questions asked with the order and on the spot, and which were answered."""
+    return [{"text": q.text, "origin": q.origin, "answered": q.answered} for q in order.questions]
 
 
 def order_status_json(order: Order) -> dict:
@@ -206,6 +217,7 @@ def order_status_json(order: Order) -> dict:
         "phone": mask_phone(order.requester_phone),
         "rating": order.feedback.rating if order.feedback else None,
         "can_cancel": order.cancellable, "can_rate": order.status == "delivered",
+        "questions": [q.text for q in order.questions],
     }
 
 
@@ -239,5 +251,6 @@ def offer_json(offer: Offer) -> dict:
             "requester": {"name": order.requester_name, "organisation": order.requester_org,
                           "phone": mask_phone(order.requester_phone)},
             "notes": order.notes,
+            "questions": questions_json(order),
         },
     }

@@ -4,4 +4,15 @@ from flask import Blueprint
 
 bp = Blueprint("coord", __name__)
 
-from . import admin, backlog, calendar, notifications, privacy, reports, routes, team  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin,
+    backlog,
+    calendar,
+    coverage,
+    notifications,
+    posters,
+    privacy,
+    reports,
+    routes,
+    team,
+)

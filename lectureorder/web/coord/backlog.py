@@ -12,6 +12,7 @@ from ...services.clock import now_utc
 from .. import edge
 from ..access import coordinator_required
 from ..errors import domain_errors
+from ..i18n import error_message
 from . import bp
 from .forms import BacklogForm
 
@@ -50,7 +51,7 @@ def _flash_report(report) -> None:
     flash(ngettext("Sent %(num)d offer.", "Sent %(num)d offers.", len(report.sent)), "success")
     for item in report.skipped[:SKIPPED_SHOWN]:
         flash(gettext("Not sent for %(code)s: %(why)s", code=item.code,
-                      why=gettext(item.reason, **item.params)), "error")
+                      why=error_message(item)), "error")
     if len(report.skipped) > SKIPPED_SHOWN:
         flash(gettext("%(n)d more were not sent; they are still in the backlog below.",
                       n=len(report.skipped) - SKIPPED_SHOWN), "error")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request
-from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -11,7 +10,7 @@ from ...services import calendar_view, clock
 from .. import page_cache
 from ..access import coordinator_required
 from ..feeds.manage import manage_feed
-from ..i18n import current_lang
+from ..i18n import current_lang, error_message
 from . import bp
 
 
@@ -31,7 +30,7 @@ def calendar():
     title, content, ignored = page_cache.cached(("coord.calendar", query, today, current_lang()),
                                                 render)
     for problem in problems + ignored:
-        flash(gettext(problem.reason, **problem.params), "error")
+        flash(error_message(problem), "error")
     return render_template("coord/calendar.html", title=title, content=content)
 
 

@@ -1,12 +1,12 @@
 """Forms of the coordinator pages."""
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ...domain.errors import DomainError
 from ..forms import SafeForm
+from ..i18n import error_message
 
 
 class AssignForm(SafeForm):
@@ -42,4 +42,4 @@ class BacklogForm(SafeForm):
         try:
             self.proposals = parse_plan_token(field.data)
         except DomainError as exc:
-            raise ValidationError(gettext(exc.reason, **exc.params)) from None
+            raise ValidationError(error_message(exc)) from None

@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 from flask import abort, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
 
 from ...services import evidence
 from ...services import reports as report_service
 from ...services.clock import now_utc
 from ..access import coordinator_required
-from ..i18n import current_lang
+from ..i18n import current_lang, error_message
 from ..photos import send_photo
 from . import bp
 from .ledger import CSV_MIMETYPE, XLSX_MIMETYPE, csv_bytes, filename, xlsx_bytes
@@ -26,7 +25,7 @@ def reports():
     page = report_service.build(request.args, now=now_utc(), lang=current_lang())
     return render_template(
         "coord/reports.html", page=page,
-        messages=[gettext(e.reason, **e.params) for e in page.errors],
+        messages=[error_message(e) for e in page.errors],
     )
 
 

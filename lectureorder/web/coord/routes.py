@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from ...domain import formats as fm
+from ...domain.errors import RepeatOrder
 from ...domain.lifecycle import OrderStatus
 from ...extensions import db
 from ...models import LectureSession, Member, Offer, Order, SessionStatus, Topic, Township
 from ...services import dispatch, ordering, scheduling
 from ...services.clock import local_today, now_utc
 from ...services.unit import flush_or_conflict
-from .. import edge
+from .. import edge, order_form
 from ..access import coordinator_required
 from ..errors import domain_errors
 from ..forms import StaffOrderForm
@@ -250,15 +251,15 @@ def new_order():
     topics = ordering.active_topics()
     form.fill_choices(topics)
     errors = domain_errors(form)
+    form.issue_once()
     if form.validate_on_submit():
-        with errors:
-            item = ordering.place_order(form.to_request(form.channel.data), now=now_utc(),
-                                        actor=current_user, settings=edge.settings())
-            db.session.commit()
+        item = order_form.submit(form, errors, channel=form.channel.data, staff=True)
+        if item is not None:
             flash(gettext("Order %(code)s placed. Read the code to the caller.", code=item.code),
                   "success")
             return redirect(url_for(".order", code=item.code))
-    return render_template("coord/new_order.html", form=form), errors.status
+    return render_template("coord/new_order.html", form=form,
+                           repeat=isinstance(errors.error, RepeatOrder)), errors.status
 
 
 @bp.get("/offers")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("member", __name__)
 
-from . import notices, routes, schedule  # noqa: E402,F401
+from . import notices, record, routes, schedule  # noqa: E402,F401

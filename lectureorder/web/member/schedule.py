@@ -4,12 +4,12 @@ and their calendar-feed link."""
 from __future__ import annotations
 
 from flask import flash, render_template, request
-from flask_babel import gettext
 from flask_login import current_user
 
 from ...services import calendar_view, clock
 from ..access import member_required
 from ..feeds.manage import manage_feed
+from ..i18n import error_message
 from . import bp
 
 VIEWS = ("week", "month")
@@ -24,7 +24,7 @@ def schedule():
     page = calendar_view.calendar_page(query, now=now, member=current_user.member)
     for problem in problems:
         if problem.field in ("view", "date"):  # other filters do not apply to one's own schedule
-            flash(gettext(problem.reason, **problem.params), "error")
+            flash(error_message(problem), "error")
     return render_template("member/schedule.html", page=page, member=current_user.member, now=now)
 
 

@@ -17,19 +17,19 @@ from flask import (
 from flask_babel import gettext
 from sqlalchemy import select, text
 
+from ...domain.errors import RepeatOrder
 from ...extensions import db
 from ...models import Order, Topic
 from ...services import ordering
 from ...services.clock import local_today, now_utc
-from .. import edge
+from .. import order_form
 from ..access import public
 from ..errors import domain_errors
-from ..forms import OrderForm
 from ..i18n import LANG_COOKIE
 from ..limits import track_limits
 from ..safety import safe_next
 from . import bp
-from .forms import CancelForm, RateForm, TrackForm
+from .forms import CancelForm, PublicOrderForm, RateForm, TrackForm
 
 TRACK_KEY = "tracked_order"
 PLACED_KEY = "placed_order"
@@ -53,7 +53,7 @@ def topic(topic_code: str):
 @bp.route("/orders/new", methods=["GET", "POST"])
 @public
 def new_order():
-    form = OrderForm()
+    form = PublicOrderForm()
     topics = ordering.active_topics()
     form.fill_choices(topics)
     errors = domain_errors(form)
@@ -61,17 +61,18 @@ def new_order():
         wanted = request.args.get("topic")
         if wanted in {t.code for t in topics}:
             form.topics.data = [wanted]
+        form.preset(request.args)  # ?place=village:12&channel=qr (a QR poster's link)
         today = local_today(now_utc())
         form.earliest.data = form.earliest.data or today
+    form.issue_once()
     if form.validate_on_submit():
-        with errors:
-            order = ordering.place_order(form.to_request("qr"), now=now_utc(),
-                                         settings=edge.settings())
-            db.session.commit()
+        order = order_form.submit(form, errors, channel=form.public_channel())
+        if order is not None:
             session[PLACED_KEY] = order.code
             session[TRACK_KEY] = order.code
             return redirect(url_for(".placed"))
-    return render_template("public/new_order.html", form=form, topics=topics), errors.status
+    return render_template("public/new_order.html", form=form, topics=topics,
+                           repeat=isinstance(errors.error, RepeatOrder)), errors.status
 
 
 @bp.get("/orders/placed")
