@@ -40,6 +40,19 @@ class DefaultConfig:
     TRACK_RATE_LIMIT = "20 per 10 minutes"
     # Per address, login page and token endpoint together (generous: a station behind one NAT).
     LOGIN_RATE_LIMIT = "30 per minute"
+    # "My orders by phone" (/track, POST /api/v1/requester/code and /requester/orders; README
+    # "Messages"). Asking for a texted code: per phone (a keyed digest, never the number) and
+    # per address. Entering it: REQUESTER_CODE_TRIES tries per phone while a code lives (10–15
+    # minutes), then 429 until it has expired; and per address.
+    REQUESTER_CODE_PHONE_LIMIT = "3 per 10 minutes;6 per day"
+    REQUESTER_CODE_ADDRESS_LIMIT = "20 per hour"
+    REQUESTER_CODE_TRIES = 5
+    REQUESTER_ORDERS_ADDRESS_LIMIT = "30 per hour"
+    # Placing orders (the order form and POST /api/v1/orders): per requester phone (counted
+    # when an order is placed) and per address (every attempt; generous for a village cadre or
+    # a station placing orders for many callers). Staff's 代下单 is not limited.
+    ORDER_PHONE_RATE_LIMIT = "10 per day"
+    ORDER_ADDRESS_RATE_LIMIT = "60 per hour"
     # Per account (username): this many attempts go straight through; after that each attempt
     # waits, from LOGIN_ACCOUNT_DELAY_SECONDS doubling per failure up to the maximum. Never a
     # lockout: after the wait a right password works. Forgotten a window after the first failure.
@@ -104,6 +117,10 @@ class DefaultConfig:
     NOTIFY_QUIET_END_HOUR = 8
     # Links in texts (the rating link) start with this, e.g. "https://xj.example.cn".
     PUBLIC_BASE_URL = ""
+    # At most this many texts a Beijing day to one requester phone, whatever their kind: the
+    # rest wait until NOTIFY_QUIET_END_HOUR the next day (a requester has no in-app channel); a
+    # "my orders" code over the cap is dropped (it would be stale by then).
+    SMS_DAILY_LIMIT_PER_PHONE = 5
     # The scheduler's single-instance lease: renewed every third of it; a second scheduler
     # idles (and says so) until the lease of a dead one runs out.
     SCHEDULER_LEASE_SECONDS = 90

@@ -143,6 +143,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp, url_prefix="/feeds")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # bearer tokens only: the API never reads the session cookie
+    from .web import init_app as init_web
+
+    init_web(app)  # /favicon.ico
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -151,3 +151,39 @@ def test_the_app_loads_the_compiled_catalogues():
         assert flask_babel.gettext("Track my order") == "查询订单"
     with app.test_request_context("/?lang=en"):
         assert flask_babel.gettext("Order a talk") == "Order a talk"
+
+
+MARKERS = {"gettext", "_", "_l", "lazy_gettext", "N_", "ngettext", "lazy_ngettext"}
+
+
+def test_no_marked_string_escapes_extraction():
+    """Every literal handed to a translation marker in the Python code is in the catalogue.
+    Babel's extractor does not look inside f-strings, so ``f"（{gettext('school')}）"`` stayed
+    English on Chinese pages; the AST sees every call."""
+    import ast
+
+    catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read_catalogue(ZH_PO) if m.id}
+    missing = []
+    for path in sorted((ROOT / "lectureorder").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in MARKERS and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and node.args[0].value
+                    and node.args[0].value not in catalogue):
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.args[0].value!r}")
+    assert not missing, "marked but not in the catalogue:\n" + "\n".join(missing)
+
+
+CJK = r"[\u4e00-\u9fff]"
+# ASCII punctuation touching a Chinese character: "请注意:" or "(可选)" instead of "请注意：", "（可选）".
+HALF_WIDTH = re.compile(rf"{CJK}[,:;?!()]|[,:;?!()]{CJK}")
+
+
+def test_chinese_uses_full_width_punctuation():
+    bad = []
+    for m in read_catalogue(ZH_PO):
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,)):
+            if text and HALF_WIDTH.search(re.sub(PLACEHOLDER, "x", text)):
+                bad.append(f"{m.id!r}: {text!r}")
+    assert not bad, "half-width punctuation next to Chinese:\n" + "\n".join(bad)

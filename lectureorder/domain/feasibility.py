@@ -32,6 +32,9 @@ class Verdict:
     possible: bool
     errors: tuple[DomainError, ...] = ()
     next_days: tuple[date, ...] = ()
+    #: When possible: the first local day in the window with a slot (what "the next possible
+    #: day" means for this order).
+    first_day: date | None = None
 
 
 def _settings(settings: SlotSettings, slots: int) -> SlotSettings:
@@ -60,8 +63,9 @@ def check(fmt: str | Format, place: PlaceContext, earliest: date, latest: date, 
     the services load in one go. Raises the slot rules' own DomainError for a place that lacks
     what the format needs (a market without a market-day rule)."""
     fmt = parse_format(fmt)
-    if propose_slots(fmt, place, earliest, latest, now, _settings(settings, 1)):
-        return Verdict(True)
+    first = propose_slots(fmt, place, earliest, latest, now, _settings(settings, 1))
+    if first:
+        return Verdict(True, first_day=first[0].start.astimezone(TZ).date())
     today = now.astimezone(TZ).date()
     nxt = slot_days(fmt, place, max(latest + timedelta(days=1), today), today + timedelta(
         days=look_ahead), now, settings)

@@ -25,6 +25,7 @@ CHANNELS: dict[str, str] = {
     "phone": N_("Phone call (taken by staff)"),
     "walk_in": N_("Walk-in at the station"),
     "cadre": N_("Placed by a village cadre"),
+    "campaign": N_("Planned for a campaign by a coordinator"),
 }
 
 PLACE_KINDS = ("village", "school", "market")
@@ -84,15 +85,7 @@ def validate_order(
 
     ``topic_titles`` names the topics in messages (a code is shown only without it)."""
     titles = topic_titles or {}
-    errors: list[DomainError] = []
-    topics = tuple(dict.fromkeys(t.strip() for t in req.topics if t and t.strip()))
-    if not topics:
-        errors.append(DomainError("topics", N_("Please choose at least one talk from the menu.")))
-    elif len(topics) > MAX_TOPICS:
-        errors.append(DomainError("topics", N_("Please choose at most %(n)d talks."), n=MAX_TOPICS))
-    unknown = [t for t in topics if t not in topic_formats]
-    if unknown:
-        errors.append(DomainError("topics", N_("Unknown talk: %(code)s."), code=", ".join(unknown)))
+    topics, errors = topic_errors(req.topics, topic_formats)
 
     if req.format not in allowed_place_kinds:
         errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
@@ -121,9 +114,11 @@ def validate_order(
         errors.append(DomainError("timing", N_("Please choose when.")))
     elif req.timing == "date":
         latest = req.earliest  # one given day: the latest date is that day
-    elif req.timing == "next" and req.earliest is not None:
+    elif req.earliest is not None and (req.timing == "next" or latest is None):
+        # "The next possible day", or any time with no latest date given: the next 45 days
+        # (what the form's live preview looks at too).
         latest = req.earliest + timedelta(days=NEXT_DAY_HORIZON)
-    errors += _window_errors(req.earliest, latest, today)
+    errors += window_errors(req.earliest, latest, today)
 
     name = (req.requester_name or "").strip()
     if not name:
@@ -146,16 +141,26 @@ def validate_order(
     if req.language is not None and (not req.language.strip() or len(req.language) > 20):
         errors.append(DomainError("language", N_("Unknown language.")))
 
-    questions = tuple(q.strip() for q in req.questions if q and q.strip())
-    if len(questions) > MAX_QUESTIONS:
-        errors.append(DomainError("questions", N_("Please ask at most %(n)d questions."),
-                                  n=MAX_QUESTIONS))
-    if any(len(q) > MAX_QUESTION for q in questions):
-        errors.append(DomainError("questions", N_("Each question may have at most %(n)d "
-                                                  "characters."), n=MAX_QUESTION))
+    questions, problems = question_errors(req.questions, "questions")
+    errors += problems
     cleaned = replace(req, topics=topics, requester_name=name, requester_org=org, notes=notes,
                       phone=phone, latest=latest, questions=questions)
     return cleaned, errors
+
+
+def topic_errors(asked, known) -> tuple[tuple[str, ...], list[DomainError]]:
+    """The talks asked for (stripped, each once) and what is wrong: none, more than
+    MAX_TOPICS, or not on the menu (``known``: the menu's codes)."""
+    topics = tuple(dict.fromkeys(t.strip() for t in asked if t and t.strip()))
+    errors: list[DomainError] = []
+    if not topics:
+        errors.append(DomainError("topics", N_("Please choose at least one talk from the menu.")))
+    elif len(topics) > MAX_TOPICS:
+        errors.append(DomainError("topics", N_("Please choose at most %(n)d talks."), n=MAX_TOPICS))
+    unknown = [t for t in topics if t not in known]
+    if unknown:
+        errors.append(DomainError("topics", N_("Unknown talk: %(code)s."), code=", ".join(unknown)))
+    return topics, errors
 
 
 def topic_format_errors(
@@ -167,29 +172,61 @@ def topic_format_errors(
             for t in topics if t in topic_formats and fmt not in topic_formats[t]]
 
 
+#: The repeat rule: an order from a phone that already has a live (not cancelled) order at the
+#: same place sharing a topic, placed within this window, is asked about before it is stored.
 REPEAT_WINDOW = timedelta(hours=24)
 
 
-def is_repeat(new_topics: tuple[str, ...], new_place: tuple[str, int | None],
-              earlier_topics: tuple[str, ...], earlier_place: tuple[str, int | None]) -> bool:
-    """Whether an earlier order (same phone, within REPEAT_WINDOW, not cancelled) is the same
-    wish again: the same place and at least one topic in common."""
-    return new_place == earlier_place and bool(set(new_topics) & set(earlier_topics))
+@dataclass(frozen=True)
+class WindowWords:
+    """The fields and words of a date window's rules (an order's, a campaign's)."""
+
+    first_field: str
+    last_field: str
+    no_first: str
+    no_last: str
+    past: str
+    too_far: str
+    backwards: str
 
 
-def _window_errors(earliest: date | None, latest: date | None, today: date) -> list[DomainError]:
-    if earliest is None:
-        return [DomainError("earliest", N_("Please choose the earliest date."))]
-    if latest is None:
-        return [DomainError("latest", N_("Please choose the latest date."))]
+ORDER_WINDOW = WindowWords(
+    "earliest", "latest", N_("Please choose the earliest date."),
+    N_("Please choose the latest date."), N_("The earliest date cannot be in the past."),
+    N_("Orders can be placed at most a year ahead."),
+    N_("The latest date must not be before the earliest date."))
+
+
+def window_errors(first: date | None, last: date | None, today: date,
+                  words: WindowWords = ORDER_WINDOW) -> list[DomainError]:
+    """The one set of date-window rules: both days given, not in the past, in order, at most
+    MAX_WINDOW_DAYS long and starting at most MAX_AHEAD_DAYS ahead."""
+    if first is None:
+        return [DomainError(words.first_field, words.no_first)]
+    if last is None:
+        return [DomainError(words.last_field, words.no_last)]
     errors = []
-    if earliest < today:
-        errors.append(DomainError("earliest", N_("The earliest date cannot be in the past.")))
-    if latest < earliest:
-        errors.append(DomainError("latest", N_("The latest date must not be before the earliest date.")))
-    elif (latest - earliest).days > MAX_WINDOW_DAYS:
-        errors.append(DomainError("latest", N_("Please choose a window of at most %(n)d days."),
+    if first < today:
+        errors.append(DomainError(words.first_field, words.past))
+    if last < first:
+        errors.append(DomainError(words.last_field, words.backwards))
+    elif (last - first).days > MAX_WINDOW_DAYS:
+        errors.append(DomainError(words.last_field, N_("Please choose a window of at most %(n)d days."),
                                   n=MAX_WINDOW_DAYS))
-    if earliest > today + timedelta(days=MAX_AHEAD_DAYS):
-        errors.append(DomainError("earliest", N_("Orders can be placed at most a year ahead.")))
+    if first > today + timedelta(days=MAX_AHEAD_DAYS):
+        errors.append(DomainError(words.first_field, words.too_far))
     return errors
+
+
+def question_errors(questions: tuple[str, ...] | list[str], field: str
+                    ) -> tuple[tuple[str, ...], list[DomainError]]:
+    """群众点题: the non-empty questions, stripped, and what is wrong with them (at most
+    MAX_QUESTIONS, each at most MAX_QUESTION characters; refused, never cut)."""
+    texts = tuple(q.strip() for q in questions if q and q.strip())
+    errors = []
+    if len(texts) > MAX_QUESTIONS:
+        errors.append(DomainError(field, N_("Please ask at most %(n)d questions."), n=MAX_QUESTIONS))
+    if any(len(q) > MAX_QUESTION for q in texts):
+        errors.append(DomainError(field, N_("Each question may have at most %(n)d characters."),
+                                  n=MAX_QUESTION))
+    return texts, errors

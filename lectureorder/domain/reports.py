@@ -38,11 +38,13 @@ class ReportFilter:
     topic: str | None = None
     format: str | None = None
     member: int | None = None
+    #: Only what a campaign (宣传活动) planned: its orders and their talks.
+    campaign: int | None = None
 
     def query(self) -> dict[str, str]:
         """The filter as query parameters (for links to the same report or its exports)."""
         out = {"from": self.first.isoformat(), "to": self.last.isoformat()}
-        for name in ("township", "topic", "format", "member"):
+        for name in ("township", "topic", "format", "member", "campaign"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = str(value)
@@ -88,10 +90,12 @@ def _parse_date(raw: str) -> date | None:
 def parse_filter(
     args: Mapping[str, str], *, today: date, townships: Iterable[int] = (),
     topics: Iterable[str] = (), formats: Iterable[str] = (), members: Iterable[int] = (),
+    campaigns: Iterable[int] = (),
 ) -> tuple[ReportFilter, list[DomainError]]:
     """Read the report's query parameters; anything wrong is dropped and explained, never fatal.
 
-    `townships`, `topics`, `formats`, `members` are the values that exist; others are refused.
+    `townships`, `topics`, `formats`, `members`, `campaigns` are the values that exist; others
+    are refused.
     """
     errors: list[DomainError] = []
     default_first, default_last = default_range(today)
@@ -132,6 +136,8 @@ def parse_filter(
         "format": pick("format", _CODE, set(formats), str, N_("Unknown form; showing all forms.")),
         "member": pick("member", _ID, set(members), int,
                        N_("Unknown team member; showing all members.")),
+        "campaign": pick("campaign", _ID, set(campaigns), int,
+                         N_("Unknown campaign; showing all talks.")),
     }
     return ReportFilter(first=first, last=last, **chosen), errors
 
@@ -160,6 +166,7 @@ class SessionFact:
     signins: int | None = None
     photos: int = 0
     rating: int | None = None
+    campaign: int | None = None  # the campaign of its order, if any
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,7 @@ class OrderFact:
     status: str
     to_acceptance: timedelta | None = None
     to_delivery: timedelta | None = None
+    campaign: int | None = None
 
 
 def matches(fact: SessionFact | OrderFact, flt: ReportFilter) -> bool:
@@ -184,6 +192,7 @@ def matches(fact: SessionFact | OrderFact, flt: ReportFilter) -> bool:
         and (flt.topic is None or flt.topic in fact.topics)
         and (flt.format is None or fact.format == flt.format)
         and (flt.member is None or flt.member in fact.members)
+        and (flt.campaign is None or fact.campaign == flt.campaign)
     )
 
 

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, Guarded, audit_row, record_event
 from .base import UTCDateTime, utcnow
+from .campaign import AwarenessDay, Campaign
 from .evidence import SessionPhoto
 from .feed import FeedScope, FeedToken
 from .kit import EquipmentKit
@@ -22,5 +23,5 @@ __all__ = [
     "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType", "Question", "OrderRequestKey",
     "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",
     "UTCDateTime", "User", "Village", "member_topic", "order_topic", "session_helper", "utcnow",
-    "vice_principal",
+    "vice_principal", "AwarenessDay", "Campaign",
 ]

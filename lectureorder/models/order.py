@@ -12,6 +12,7 @@ from ..domain.lifecycle import CANCELLABLE, OFFER, ORDER, OfferStatus, OrderStat
 from ..extensions import db
 from .audit import AuditEvent, Guarded
 from .base import UTCDateTime, utcnow
+from .campaign import Campaign
 from .place import Market, School, Township, Village
 from .question import Question
 from .topic import Topic
@@ -59,6 +60,8 @@ class Order(Guarded, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # 代下单
     contact_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The campaign (宣传活动) this order was planned for, if any.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     # Concurrent changes to one order (accept vs. expiry vs. cancel) cannot both commit.
@@ -74,6 +77,7 @@ class Order(Guarded, db.Model):
     market: Mapped[Market | None] = relationship()
     township: Mapped[Township] = relationship()
     created_by: Mapped[User | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
     offers: Mapped[list[Offer]] = relationship(
         back_populates="order", order_by="Offer.id", cascade="all, delete-orphan"
     )

@@ -251,12 +251,24 @@ class CalendarPage:
         return [self.days[i:i + 7] for i in range(0, len(self.days), 7)]
 
     @property
+    def period_days(self) -> list[Day]:
+        """The period's own days: a month page runs Monday to Sunday, so it also shows days of
+        the months either side (dimmed, and hidden on a phone); the counts leave them out, so
+        "4 场" never promises a session the month does not show."""
+        return [d for d in self.days if d.in_period]
+
+    @property
     def total(self) -> int:
-        return sum(d.total for d in self.days)
+        return sum(d.total for d in self.period_days)
 
     @property
     def clash_count(self) -> int:
-        return sum(d.clash_count for d in self.days)
+        return sum(d.clash_count for d in self.period_days)
+
+    def said_once(self) -> CalendarPage:
+        """This page for the month grid: the orders waiting are said once above the month, not
+        again on nearly every day their wanted windows cover."""
+        return replace(self, days=[replace(d, waiting=0) for d in self.days])
 
 
 # ----------------------------------------------------------------------------------- building it

@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from ..domain.calendars import TZ, Term, default_terms
+from ..domain.campaigns import WELL_KNOWN
 from ..domain.contact import new_order_code
 from ..domain.errors import DomainError
 from ..domain.lifecycle import OrderStatus
 from ..extensions import db
 from ..models import (
+    AwarenessDay,
     Blackout,
     EquipmentKit,
     Feedback,
@@ -109,7 +111,8 @@ UNITS = {"police": "平安分局{}派出所（示例）", "auxiliary": "平安�
 def seed(*, now: datetime) -> dict[str, int]:
     """Add whatever part of the demo is missing; return what was added."""
     rng = random.Random(630203)
-    added = {"topics": _topics(), "places": 0, "users": 0, "orders": 0}
+    added = {"topics": _topics(), "places": 0, "users": 0, "orders": 0,
+             "calendar": _calendar()}
     if db.session.scalar(select(func.count()).select_from(Township)) == 0:
         added["places"] = _places(now)
     if db.session.scalar(select(User.id).where(User.username == "coordinator")) is None:
@@ -118,6 +121,19 @@ def seed(*, now: datetime) -> dict[str, int]:
         added["orders"] = _orders(rng, now)
     db.session.flush()
     return added
+
+
+def _calendar() -> int:
+    """The campaign calendar's well-known days, when it is empty (a migrated database has them
+    from the migration already)."""
+    if db.session.scalar(select(func.count()).select_from(AwarenessDay)):
+        return 0
+    for e in WELL_KNOWN:
+        db.session.add(AwarenessDay(name_zh=e.name_zh, name_en=e.name_en, month=e.month,
+                                    day=e.day, days=e.days, kind=e.kind, topics=list(e.topics),
+                                    active=True))
+    db.session.flush()
+    return len(WELL_KNOWN)
 
 
 def _topics() -> int:

@@ -279,7 +279,12 @@ def open_offers_for(member: Member, *, now: datetime) -> list[Offer]:
         .order_by(Offer.expires_at, Offer.id)
         .options(selectinload(Offer.order).selectinload(Order.topics),
                  selectinload(Offer.order).selectinload(Order.township),
-                 selectinload(Offer.order).selectinload(Order.offers))
+                 selectinload(Offer.order).selectinload(Order.offers),
+                 # The inbox card shows the order's questions and its place (with a map link).
+                 selectinload(Offer.order).selectinload(Order.questions),
+                 selectinload(Offer.order).selectinload(Order.village),
+                 selectinload(Offer.order).selectinload(Order.school),
+                 selectinload(Offer.order).selectinload(Order.market))
     ))
 
 

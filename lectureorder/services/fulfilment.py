@@ -9,10 +9,11 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..domain import orders
 from ..domain.errors import N_, Conflict, DomainError, ValidationFailed
 from ..domain.evidence import signin_errors
 from ..extensions import db
-from ..models import LectureSession, Member, Order, SessionStatus, session_helper
+from ..models import LectureSession, Member, Order, Question, SessionStatus, session_helper
 from . import evidence, notify, scheduling
 from .unit import flush_or_conflict
 
@@ -26,6 +27,11 @@ def member_sessions(member: Member, *, since: datetime | None = None) -> list[Le
     ).order_by(LectureSession.start).options(
         selectinload(LectureSession.order).selectinload(Order.topics),
         selectinload(LectureSession.order).selectinload(Order.township),
+        # The field view shows each session's questions (群众想问) and its place on a map.
+        selectinload(LectureSession.order).selectinload(Order.questions),
+        selectinload(LectureSession.order).selectinload(Order.village),
+        selectinload(LectureSession.order).selectinload(Order.school),
+        selectinload(LectureSession.order).selectinload(Order.market),
     )
     if since is not None:
         stmt = stmt.where(LectureSession.end >= since,
@@ -42,14 +48,56 @@ def member_session(session_id: int, member: Member) -> LectureSession:
     return session
 
 
+def session_questions(session: LectureSession) -> list[Question]:
+    """群众想问: the questions of the session's order (asked with it, then on the spot)."""
+    return list(session.order.questions) if session.order is not None else []
+
+
+def question_errors(session: LectureSession, answered: Sequence[int],
+                    asked: Sequence[str]) -> tuple[list[str], list[DomainError]]:
+    """The questions asked on the spot, stripped (blank ones dropped, never cut), and what is
+    wrong with them or with the answered ones (which must be the session's own questions)."""
+    errors = []
+    known = {q.id for q in session_questions(session)}
+    if any(isinstance(i, bool) or i not in known for i in answered):
+        errors.append(DomainError("answered", N_("Please tick only the questions listed.")))
+    texts, problems = orders.question_errors(asked, "asked")
+    return list(texts), errors + problems
+
+
+def _store_questions(session: LectureSession, answered: Sequence[int], asked: Sequence[str],
+                     *, now: datetime) -> None:
+    order = session.order
+    ticked = set(answered)
+    for q in session_questions(session):
+        q.answered = q.id in ticked
+    if not asked:
+        return
+    known = session_questions(session)
+    position = max((q.position for q in known), default=-1) + 1
+    topic_id = order.topics[0].id if order is not None and order.topics else None
+    for i, text in enumerate(asked):
+        # Raised and answered at the talk itself; the coordinator may publish it later.
+        question = Question(order_id=order.id if order is not None else None,
+                            session_id=session.id, topic_id=topic_id, text=text,
+                            origin="asked", position=position + i, answered=True,
+                            created_at=now)
+        if order is not None:
+            order.questions.append(question)
+        else:
+            db.session.add(question)
+
+
 def record_delivery(
     session: LectureSession, member: Member, headcount: int | None, notes: str, *, now: datetime,
     signin_count: int | None = None, photos: Sequence[BinaryIO] = (),
     policy: evidence.PhotoPolicy | None = None,
+    answered: Sequence[int] = (), asked: Sequence[str] = (),
 ) -> LectureSession:
     """Mark the session delivered with its headcount and notes, and optionally the sign-in
-    count and photos (checked before anything changes: a bad photo refuses the whole record)."""
-    errors = []
+    count and photos (checked before anything changes: a bad photo refuses the whole record),
+    which of its questions were answered (ids) and up to three asked on the spot."""
+    asked, errors = question_errors(session, answered, asked)
     if headcount is None:
         errors.append(DomainError("headcount", N_("Please enter how many people attended.")))
     elif headcount < 0 or headcount > MAX_HEADCOUNT:
@@ -75,6 +123,7 @@ def record_delivery(
     session.delivery_notes = notes
     session.delivered_at = now
     session.signin_count = signin_count
+    _store_questions(session, answered, asked, now=now)
     if checked:
         evidence.store_photos(session, member, checked, now=now, policy=policy)
     order = session.order

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -28,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from ..domain import messages
+from ..domain import requester_code as rc
 from ..domain.lifecycle import OfferStatus, SessionStatus
 from ..domain.outbox import (
     NOTIFICATION,
@@ -59,6 +61,15 @@ class Drop(Exception):
     """The message is no longer true or has nobody to go to."""
 
 
+class Defer(Exception):
+    """Not now: the message waits until ``until`` without counting an attempt."""
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+
+
 def enqueue(
     kind: str, *, key: str, recipient_kind: str, now: datetime, order: Order | None = None,
     member_id: int | None = None, payload: dict | None = None,
@@ -71,8 +82,11 @@ def enqueue(
         "status": NS.PENDING.value, "attempts": 0, "created_at": now, "last_error": "", "text": "",
     }
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(Notification).values(**values)
-                 .on_conflict_do_nothing(index_elements=["key"]).returning(Notification.id))
+    # On the table, not the entity: a Core statement skips the ORM's bulk-insert machinery
+    # (the row is never used as an object here).
+    table = Notification.__table__
+    statement = (insert(table).values(**values)
+                 .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id))
     return db.session.execute(statement).scalar()
 
 
@@ -153,6 +167,11 @@ def _deliver_claimed(note_id: int, token: str, *, now: datetime, settings: Setti
         return
     try:
         deliver(note, now=now, settings=settings, sms=sms, mail=mail)
+    except Defer as exc:
+        note.transition(NotificationAction.DEFER, now=now, detail={"reason": exc.reason})
+        note.attempts = max(0, note.attempts - 1)
+        note.next_attempt_at = exc.until
+        log.info("notification %s deferred: %s", note.id, exc.reason)
     except Drop as exc:
         note.last_error = str(exc)[:200]
         note.transition(NotificationAction.DROP, now=now, detail={"reason": note.last_error})
@@ -189,11 +208,16 @@ def deliver(note: Notification, *, now: datetime, settings: Settings, sms: Sende
     if note.recipient_kind == "requester":
         if order is None or not order.requester_phone:
             raise Drop("no phone (purged or never given)")
+        _check_daily_cap(note, order, now=now, settings=settings)
         facts = _facts(note, order, lang=messages.language_for(order.language), now=now,
                        settings=settings)
-        note.text = messages.render(facts)
-        sms(Outgoing(key=note.key, to=order.requester_phone, text=note.text, kind=facts.kind,
-                     code=order.code))
+        text = messages.render(facts)
+        # The outbox keeps what was said, but never a live "my orders" code.
+        note.text = (messages.render(replace(facts, code="******"))
+                     if facts.kind == "requester_code" else text)
+        # ``code`` is the order code, or the texted code for a provider template's ${code}.
+        sms(Outgoing(key=note.key, to=order.requester_phone, text=text, kind=facts.kind,
+                     code=facts.code))
     elif note.recipient_kind == "member":
         member = db.session.get(Member, note.member_id) if note.member_id else None
         if member is None:
@@ -218,6 +242,45 @@ def deliver(note: Notification, *, now: datetime, settings: Settings, sms: Sende
                               code=order.code if order else ""))
     else:
         raise Drop(f"unknown recipient {note.recipient_kind[:20]}")
+
+
+def texts_today(phone: str, *, now: datetime) -> int:
+    """Texts sent to this requester phone since 00:00 Beijing time: the requester messages of
+    every order with that phone (the outbox never holds the number itself)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Notification)
+        .join(Order, Notification.order_id == Order.id)
+        .where(Order.requester_phone == phone, Notification.recipient_kind == "requester",
+               Notification.status == NS.SENT,
+               Notification.sent_at >= rc.beijing_day_start(now))) or 0
+
+
+def _check_daily_cap(note: Notification, order: Order, *, now: datetime,
+                     settings: Settings) -> None:
+    """At most SMS_DAILY_LIMIT_PER_PHONE texts a Beijing day to one requester phone, so nobody
+    can flood a stranger's phone through the order form. A requester has no in-app channel:
+    the rest wait for the next morning; a "my orders" code is dropped (stale by then)."""
+    ns = settings.notify
+    if texts_today(order.requester_phone, now=now) < ns.sms_daily_limit_per_phone:
+        return
+    if note.kind == "requester_code":
+        raise Drop("daily text limit for this phone reached")
+    raise Defer(rc.next_beijing_morning(now, ns.quiet_end_hour),
+                "daily text limit for this phone reached")
+
+
+def queue_requester_code(order: Order, *, phone_key: str, window: int,
+                         now: datetime) -> int | None:
+    """Queue the "my orders" code for the phone of ``order`` (its latest order), once per
+    phone and 5-minute window. The row holds the window only: the sender derives the code
+    and reads the phone from the order when it sends."""
+    return enqueue("requester_code", key=requester_code_key(phone_key, window),
+                   recipient_kind="requester", now=now, order=order, payload={"window": window})
+
+
+def requester_code_key(phone_key: str, window: int) -> str:
+    """The outbox key of one phone's code in one window (its digest, never the number)."""
+    return f"requester-code:{phone_key}:{window}"
 
 
 def _notices(note: Notification, user_ids: Iterable[int], order: Order | None) -> None:
@@ -277,13 +340,21 @@ def _facts(note: Notification, order: Order | None, *, lang: str, now: datetime,
         return messages.Facts(kind=kind, start=session.start, end=session.end,
                               place=_place(session, order), **base)
     if kind == "please_rate":
-        link = f"{settings.notify.public_base_url}/track" if settings.notify.public_base_url \
-            else "/track"
-        return messages.Facts(kind=kind, link=link, **base)
+        # A signed link to this one order's rating form (GET /r/<token>, 30 days); without a
+        # secret (a service called with the bare defaults) the plain tracking page.
+        path = "/track"
+        if order is not None and settings.secret_key:
+            path = f"/r/{rc.rate_link_token(settings.secret_key, order.code, now)}"
+        return messages.Facts(kind=kind, link=f"{settings.notify.public_base_url}{path}", **base)
     if kind == "order_needs_attention":
         return messages.Facts(kind=kind, reason=str(payload.get("reason", "")), **base)
     if kind == "requester_code":
-        return messages.Facts(kind=kind, **{**base, "code": str(payload.get("code", ""))})
+        window = payload.get("window")
+        if (order is None or not isinstance(window, int) or isinstance(window, bool)
+                or not settings.secret_key or not rc.is_live(window, now)):
+            raise Drop("code expired before it could be sent")
+        code = rc.code_for(settings.secret_key, order.requester_phone, window)
+        return messages.Facts(kind=kind, **{**base, "code": code})
     if messages.has_template(kind, note.recipient_kind):
         return messages.Facts(kind=kind, **base)
     raise Drop(f"no text for {kind[:30]}")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..domain.contact import last4_matches, new_order_code, normalise_order_code
 from ..domain.errors import (
@@ -24,7 +23,6 @@ from ..domain.orders import (
     MAX_TOPICS,
     REPEAT_WINDOW,
     OrderRequest,
-    is_repeat,
     topic_format_errors,
     validate_order,
 )
@@ -38,6 +36,7 @@ from ..models import (
     Topic,
     User,
     audit_row,
+    order_topic,
 )
 from . import dispatch, notify, scheduling
 from .clock import local_today
@@ -80,6 +79,8 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
     if check_repeat:
         _refuse_repeat(cleaned, place, topics, now)
 
+    # In menu order, as the relationship loads them, so the answer reads the same either way.
+    asked = sorted((topics[c] for c in cleaned.topics), key=lambda t: (t.position, t.id))
     order = Order(
         code=_unused_code(), status=OrderStatus.SUBMITTED, format=cleaned.format,
         place_kind=cleaned.place_kind, township_id=place.township_id,
@@ -89,11 +90,11 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
         requester_name=cleaned.requester_name, requester_org=cleaned.requester_org,
         requester_phone=cleaned.phone, channel=cleaned.channel, notes=cleaned.notes,
         created_at=now, updated_at=now, created_by=actor,
-        # In menu order, as the relationship loads them, so the answer reads the same either way.
-        topics=sorted((topics[c] for c in cleaned.topics), key=lambda t: (t.position, t.id)),
+        topics=asked,
         # Known empty: reading them (the API's answer) then needs no query.
         offers=[], lecture_session=None, feedback=None,
-        questions=[Question(text=q, position=i, origin="order", created_at=now)
+        # Each question under the order's first topic (a coordinator may move it when publishing).
+        questions=[Question(text=q, position=i, origin="order", topic=asked[0], created_at=now)
                    for i, q in enumerate(cleaned.questions)],
     )
     setattr(order, f"{cleaned.place_kind}_id", place.id)
@@ -108,17 +109,21 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
 
 
 def _refuse_repeat(cleaned: OrderRequest, place, topics: dict[str, Topic], now: datetime) -> None:
-    earlier = db.session.scalars(
-        select(Order).where(Order.requester_phone == cleaned.phone,
-                            Order.created_at >= now - REPEAT_WINDOW,
-                            Order.status != OrderStatus.CANCELLED)
-        .options(selectinload(Order.topics)).order_by(Order.id.desc()))
-    for order in earlier:
-        codes = tuple(t.code for t in order.topics)
-        if is_repeat(cleaned.topics, (cleaned.place_kind, cleaned.place_id), codes,
-                     (order.place_kind, order.place_id)):
-            common = next(c for c in cleaned.topics if c in codes)
-            raise RepeatOrder(order.code, talk=_titles_of(topics)[common], place=place.name)
+    """The repeat rule (domain/orders.REPEAT_WINDOW) as one small query, no entities: a live
+    order from the same phone, at the same place, sharing a topic, placed within the window."""
+    same_place = {"village": Order.village_id, "school": Order.school_id,
+                  "market": Order.market_id}[cleaned.place_kind]
+    earlier = db.session.execute(
+        select(Order.code, Topic.code)
+        .join(order_topic, order_topic.c.order_id == Order.id)
+        .join(Topic, Topic.id == order_topic.c.topic_id)
+        .where(Order.requester_phone == cleaned.phone, Order.place_kind == cleaned.place_kind,
+               same_place == cleaned.place_id, Topic.code.in_(cleaned.topics),
+               Order.created_at >= now - REPEAT_WINDOW, Order.status != OrderStatus.CANCELLED)
+        .order_by(Order.id.desc()).limit(1)).first()
+    if earlier is not None:
+        code, topic = earlier
+        raise RepeatOrder(code, talk=_titles_of(topics)[topic], place=place.name)
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,20 @@ def possible(fmt: str, place_kind: str, place_id: int | None, topic_codes: tuple
                                      earliest, latest, now=now, settings=settings)
     except DomainError as exc:
         return Verdict(False, (exc,))
+
+
+def first_possible_day(order: Order, *, now: datetime, settings: Settings = DEFAULTS) -> date | None:
+    """For an order still waiting for a member: the first day its window can really hold the
+    talk (for "the next possible day": the next market day, the next school day…); None once
+    it is scheduled or past, or when no day is left in its window."""
+    if order.status not in (OrderStatus.SUBMITTED, OrderStatus.OFFERED):
+        return None
+    earliest = max(order.earliest, local_today(now))
+    if earliest > order.latest:
+        return None
+    verdict = scheduling.can_happen(order.format, order.place_kind, order.place, earliest,
+                                    order.latest, now=now, settings=settings)
+    return verdict.first_day
 
 
 def _formats_of(topics: dict[str, Topic]) -> dict[str, set[str]]:

@@ -16,6 +16,7 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..models import (
     AuditEvent,
+    Campaign,
     LectureSession,
     Member,
     Order,
@@ -181,6 +182,7 @@ def session_fact(s: LectureSession, photos: int) -> rp.SessionFact:
         topics=tuple(t.code for t in order.topics) if order is not None else (),
         format=s.format, members=_members_of(s), headcount=s.headcount, signins=s.signin_count,
         photos=photos, rating=feedback.rating if feedback is not None else None,
+        campaign=order.campaign_id if order is not None else None,
     )
 
 
@@ -194,7 +196,7 @@ def order_fact(o: Order, accepted_at: datetime | None) -> rp.OrderFact:
         topics=tuple(t.code for t in o.topics), format=o.format, members=_members_of(session),
         status=o.status,
         to_acceptance=max(accepted_at - o.created_at, timedelta(0)) if accepted_at else None,
-        to_delivery=to_delivery,
+        to_delivery=to_delivery, campaign=o.campaign_id,
     )
 
 
@@ -218,17 +220,21 @@ def build(
 ) -> ReportPage:
     """The report for the query parameters `args` (bad ones are dropped and explained).
 
-    A fixed number of queries whatever the data: choices (3), sessions with their orders,
+    A fixed number of queries whatever the data: choices (4), sessions with their orders,
     topics, feedback, members and townships (1 + 6), photo counts (1), orders with topics,
-    sessions and helpers (1 + 3), acceptance times (1), career counts (2): 18 in all.
+    sessions and helpers (1 + 3), acceptance times (1), career counts (2): 19 in all.
     """
     townships = db.session.scalars(select(Township).order_by(Township.position, Township.id)).all()
     topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
     members = db.session.scalars(select(Member).order_by(Member.name, Member.id)).all()
+    campaigns = db.session.execute(
+        select(Campaign.id, Campaign.name).order_by(Campaign.first.desc(), Campaign.id.desc())
+    ).all()
     today = local_today(now)
     flt, errors = rp.parse_filter(
         args, today=today, townships=[t.id for t in townships],
         topics=[t.code for t in topics], formats=_FORMATS, members=[m.id for m in members],
+        campaigns=[c.id for c in campaigns],
     )
     start, end = utc_bounds(flt.first, flt.last)
 
@@ -275,6 +281,7 @@ def build(
         "topic": [Choice(t.code, labels["topic"][t.code]) for t in topics],
         "format": [Choice(f, labels["format"][f]) for f in _FORMATS],
         "member": [Choice(m.id, m.name) for m in members],
+        "campaign": [Choice(c.id, c.name) for c in campaigns],
     }
     ledger_rows = (
         [_ledger_row(s, fact, lang) for s, fact in pairs if rp.matches(fact, flt)] if ledger else []

@@ -48,6 +48,9 @@ class NotifySettings:
     quiet_end_hour: int = 8
     public_base_url: str = ""
     station_phone: str = "0972-8612110"
+    # At most this many texts a Beijing day to one requester phone; the rest wait for the next
+    # morning (a requester has no in-app channel), a texted code is dropped (it would be stale).
+    sms_daily_limit_per_phone: int = 5
 
     def __post_init__(self) -> None:
         if self.sms_backend not in SMS_BACKENDS:
@@ -55,6 +58,8 @@ class NotifySettings:
                               name=self.sms_backend)
         if int(self.max_attempts) < 1 or float(self.timeout_seconds) <= 0:
             raise DomainError("NOTIFY_MAX_ATTEMPTS", N_("This setting must be 1 or more."))
+        if int(self.sms_daily_limit_per_phone) < 1:
+            raise DomainError("SMS_DAILY_LIMIT_PER_PHONE", N_("This setting must be 1 or more."))
 
     @classmethod
     def from_config(cls, config: Mapping) -> NotifySettings:
@@ -87,6 +92,7 @@ class NotifySettings:
             quiet_end_hour=int(config.get("NOTIFY_QUIET_END_HOUR", 8)),
             public_base_url=str(config.get("PUBLIC_BASE_URL", "")).rstrip("/"),
             station_phone=str(config.get("STATION_PHONE", "0972-8612110")),
+            sms_daily_limit_per_phone=int(config.get("SMS_DAILY_LIMIT_PER_PHONE", 5)),
         )
 
 
@@ -106,6 +112,9 @@ class Settings:
     photo_max_bytes: int = 8 * 1024 * 1024
     photo_max_per_session: int = 9
     notify: NotifySettings = field(default_factory=NotifySettings)
+    # The app's SECRET_KEY: keys the requester codes, the phone digests and the rating links.
+    # Never in a repr, and not part of equality (the defaults hold none).
+    secret_key: str = field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.dispatch_mode not in DISPATCH_MODES:
@@ -138,6 +147,7 @@ class Settings:
             photo_max_bytes=int(config.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024)),
             photo_max_per_session=int(config.get("PHOTO_MAX_PER_SESSION", 9)),
             notify=NotifySettings.from_config(config),
+            secret_key=str(config.get("SECRET_KEY") or ""),
         )
 
 

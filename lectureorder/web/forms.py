@@ -29,7 +29,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..domain import formats as fm
 from ..domain.calendars import TZ
-from ..domain.errors import DomainError, ValidationFailed
+from ..domain.errors import N_, DomainError, ValidationFailed
 from ..domain.orders import (
     AUDIENCE_TYPES,
     CHANNELS,
@@ -99,17 +99,22 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+#: A market in the place list: its name says where, this says it is the market day's crowd.
+MARKET_LABEL = N_("%(name)s (market days)")
+
+
 def place_choices() -> dict[str, list[tuple[str, str]]]:
-    """Every place grouped by township, values like `village:3`; four queries."""
+    """Every place grouped by township, values like `village:3`; four queries. Schools and
+    villages go by their own names (a school's name says it is one)."""
     lang = current_lang()
     towns = db.session.scalars(select(Township).order_by(Township.position, Township.id)).all()
     groups: dict[int, list[tuple[str, str]]] = {t.id: [] for t in towns}
     for v in db.session.scalars(select(Village).order_by(Village.name)):
         groups[v.township_id].append((f"village:{v.id}", v.name))
     for s in db.session.scalars(select(School).order_by(School.name)):
-        groups[s.township_id].append((f"school:{s.id}", f"{s.name}（{gettext('school')}）"))
+        groups[s.township_id].append((f"school:{s.id}", s.name))
     for m in db.session.scalars(select(Market).where(Market.active.is_(True)).order_by(Market.name)):
-        groups[m.township_id].append((f"market:{m.id}", f"{m.name}（{gettext('market')}）"))
+        groups[m.township_id].append((f"market:{m.id}", gettext(MARKET_LABEL, name=m.name)))
     return {t.display(lang): groups[t.id] for t in towns if groups[t.id]}
 
 
@@ -186,7 +191,9 @@ class StaffOrderForm(OrderForm):
 
     def fill_choices(self, topics) -> None:
         super().fill_choices(topics)
-        self.channel.choices = [(k, gettext(v)) for k, v in CHANNELS.items() if k != "qr"]
+        # How a call came in: not the QR poster, not a campaign (a campaign places its own).
+        self.channel.choices = [(k, gettext(v)) for k, v in CHANNELS.items()
+                                if k not in ("qr", "campaign")]
 
 
 class LeaveForm(SafeForm):

@@ -1,5 +1,6 @@
-"""Rate limits that hold across processes: storage, keys, the tracking and login limits, the
-per-account login delay and the proxy set-up.
+"""Rate limits that hold across processes: storage, keys, the tracking, login, "my orders by
+phone" and order-placement limits, the per-account login delay, the per-phone code tries and
+the proxy set-up.
 
 Storage (RATELIMIT_STORAGE_URI): ``redis://…`` for any real deployment (every worker on every
 host shares one count); ``database://`` keeps the counters in the app's own database
@@ -25,7 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..domain.contact import normalise_order_code
+from ..domain import requester_code as rc
+from ..domain.contact import normalise_order_code, normalise_phone
+from ..domain.errors import DomainError
 from ..extensions import db, limiter
 from ..models.rate_limit import RateLimitCounter
 
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 TRACK_CODE_SCOPE = "track-code"
 TRACK_ADDRESS_SCOPE = "track-address"
 LOGIN_ADDRESS_SCOPE = "login-address"
+REQUESTER_CODE_PHONE_SCOPE = "requester-code-phone"
+REQUESTER_CODE_ADDRESS_SCOPE = "requester-code-address"
+REQUESTER_ORDERS_ADDRESS_SCOPE = "requester-orders-address"
+ORDER_PHONE_SCOPE = "order-phone"
+ORDER_ADDRESS_SCOPE = "order-address"
 NO_VALUE = "-"  # an empty key would make Flask-Limiter skip the limit altogether
 
 
@@ -153,6 +161,35 @@ def order_code_key() -> str:
     return _digest(code) if code else NO_VALUE
 
 
+def phone_bucket(raw: str) -> str:
+    """A requester phone as a bucket: the keyed digest of the normalised number (the same one
+    however it was typed), never the number, nor an unkeyed hash anyone could reverse by
+    trying every number."""
+    if not raw.strip():
+        return NO_VALUE
+    secret = str(current_app.config["SECRET_KEY"])
+    try:
+        return rc.phone_digest(secret, normalise_phone(raw))
+    except DomainError:  # refused by the view anyway; still one bucket per typed value
+        return rc.phone_digest(secret, f"raw:{raw}")
+
+
+def requester_phone_key() -> str:
+    """The ``phone`` of a "my orders" request (the /track page's forms or the API)."""
+    return phone_bucket(_body_value("phone"))
+
+
+def order_phone_key() -> str:
+    """The requester phone of an order being placed: the form's ``phone`` or the API body's
+    ``requester.phone``."""
+    value = request.form.get("phone") if request.form else None
+    if value is None and request.is_json:
+        data = request.get_json(silent=True)
+        requester = data.get("requester") if isinstance(data, dict) else None
+        value = requester.get("phone") if isinstance(requester, dict) else None
+    return phone_bucket(value if isinstance(value, str) else "")
+
+
 def account_name(username: str | None) -> str:
     return (username or "").strip().casefold()
 
@@ -187,6 +224,86 @@ def login_address_limit(methods: list[str] | None = None) -> Callable:
     stops guessing one account's password."""
     return limiter.shared_limit(_login_limit, scope=LOGIN_ADDRESS_SCOPE,
                                 key_func=client_address, methods=methods)
+
+
+def _config_limit(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
+def requester_code_limits(methods: list[str] | None = None) -> Callable:
+    """Asking for a "my orders" code: REQUESTER_CODE_PHONE_LIMIT per phone and
+    REQUESTER_CODE_ADDRESS_LIMIT per address, one bucket each for the page and the API."""
+    per_phone = limiter.shared_limit(_config_limit("REQUESTER_CODE_PHONE_LIMIT"),
+                                     scope=REQUESTER_CODE_PHONE_SCOPE,
+                                     key_func=requester_phone_key, methods=methods)
+    per_address = limiter.shared_limit(_config_limit("REQUESTER_CODE_ADDRESS_LIMIT"),
+                                       scope=REQUESTER_CODE_ADDRESS_SCOPE,
+                                       key_func=client_address, methods=methods)
+
+    def wrap(view: Callable) -> Callable:
+        return per_address(per_phone(view))
+
+    return wrap
+
+
+def requester_orders_limit(methods: list[str] | None = None) -> Callable:
+    """Entering a code: REQUESTER_ORDERS_ADDRESS_LIMIT per address (page and API); per phone
+    the tries are counted by `CodeTries`."""
+    return limiter.shared_limit(_config_limit("REQUESTER_ORDERS_ADDRESS_LIMIT"),
+                                scope=REQUESTER_ORDERS_ADDRESS_SCOPE, key_func=client_address,
+                                methods=methods)
+
+
+def _placed(response) -> bool:
+    return response.status_code in (201, 302)  # the API's Created, the form's redirect
+
+
+def placement_limits(methods: list[str] | None = None) -> Callable:
+    """Placing orders (public form and API): ORDER_PHONE_RATE_LIMIT per requester phone,
+    counted for orders placed (a refused form costs nothing), and ORDER_ADDRESS_RATE_LIMIT per
+    address for every attempt, so nobody floods a stranger's phone through the order form."""
+    per_phone = limiter.shared_limit(_config_limit("ORDER_PHONE_RATE_LIMIT"),
+                                     scope=ORDER_PHONE_SCOPE, key_func=order_phone_key,
+                                     methods=methods, deduct_when=_placed)
+    per_address = limiter.shared_limit(_config_limit("ORDER_ADDRESS_RATE_LIMIT"),
+                                       scope=ORDER_ADDRESS_SCOPE, key_func=client_address,
+                                       methods=methods)
+
+    def wrap(view: Callable) -> Callable:
+        return per_address(per_phone(view))
+
+    return wrap
+
+
+class CodeTries:
+    """Tries of a "my orders" code per phone: REQUESTER_CODE_TRIES while a code lives (15
+    minutes from the first try), then every try is refused until that time is over, right code
+    or not. Counted in the limiter's storage (every worker sees them); a right code forgets
+    them."""
+
+    def __init__(self, phone_bucket_key: str) -> None:
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+        self.enabled = bool(limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True))
+        self.key = f"{prefix}/requester-code/{phone_bucket_key}/tries"
+        self.limit = int(current_app.config["REQUESTER_CODE_TRIES"])
+
+    @classmethod
+    def of_request(cls) -> CodeTries:
+        return cls(requester_phone_key())
+
+    def admit(self) -> int:
+        """0 when this try may be checked, else the seconds until tries are allowed again."""
+        if not self.enabled:
+            return 0
+        if limiter.storage.incr(self.key, rc.CODE_LIFETIME_SECONDS) <= self.limit:
+            return 0
+        seconds = max(1, math.ceil(limiter.storage.get_expiry(self.key) - wall_clock()))
+        g.account_retry_after = seconds  # the answer's Retry-After (see _account_retry_after)
+        return seconds
+
+    def succeeded(self) -> None:
+        if self.enabled:
+            limiter.storage.clear(self.key)
 
 
 # ---------------------------------------------------------------- per-account login delay

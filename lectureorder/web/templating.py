@@ -43,6 +43,11 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
+def long_day(value: date) -> str:
+    """A day with its year and lunar date, in the page's language."""
+    return cal.long_date_label(value, current_lang())
+
+
 def slot_label(start: datetime, end: datetime, provisional: bool | None = None) -> str:
     """The domain's one slot formatter in the visitor's language; a slot in a year whose
     holiday arrangement is not published carries the provisional mark (（待定）)."""
@@ -85,11 +90,24 @@ def session_status_label(code: str) -> str:
 
 
 def action_label(code: str) -> str:
-    return gettext(ACTIONS[code]) if code in ACTIONS else code
+    """What happened, in words; a code this page does not know yet is never shown raw."""
+    return gettext(ACTIONS[code]) if code in ACTIONS else gettext("Other change")
 
 
-def actor_label(label: str) -> str:
-    return gettext(ACTORS[label]) if label in ACTORS else label
+def actor_label(value) -> str:
+    """Who did it, in words: a person's name (a member's, or a staff account's display name),
+    "调度员" for a coordinator's account without one, "点单人" for the requester, "系统" for the
+    jobs. Never a username. Takes an audit event, or a stored label alone (older callers)."""
+    actor = getattr(value, "actor", None)
+    label = getattr(value, "actor_label", value) or ""
+    if actor is not None:
+        member = actor.member
+        if member is not None and member.name:
+            return member.name
+        if actor.display_name:
+            return actor.display_name
+        return gettext("Coordinator") if actor.is_coordinator else gettext("Team member")
+    return gettext(ACTORS.get(label, ACTORS["system"]))
 
 
 def format_label(fmt: str) -> str:
@@ -145,7 +163,7 @@ def init_app(app: Flask) -> None:
         mask_phone=mask_phone, exclusion_label=exclusion_label,
         offer_status_label=offer_status_label, session_status_label=session_status_label,
         action_label=action_label, actor_label=actor_label, part_label=part_label,
-        part_note=part_note,
+        part_note=part_note, long_day=long_day,
     )
     app.jinja_env.globals.update(slot_label=slot_label, translate_reason=translate_reason,
                                  period_label=period_label, when_format_runs=when_format_runs)

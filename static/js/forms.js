@@ -2,6 +2,8 @@
 // once, not three screens down); free-text fields with a limit count their characters.
 (function () {
   "use strict";
+  if (window.lectureOrderForms) { return; }  // a page with two forms loads this twice
+  window.lectureOrderForms = true;
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); summary.scrollIntoView({ block: "start" }); }
   Array.prototype.forEach.call(document.querySelectorAll("[data-max]"), function (input) {

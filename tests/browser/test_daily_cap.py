@@ -70,6 +70,7 @@ def test_a_member_at_the_daily_cap_is_told_why(browser, capped, tmp_path, lang, 
     page.locator("form button[type=submit]").click()
     page.wait_for_url("**/member/**")
     card = page.get_by_test_id(f"offer-{offer_id}")
+    card.locator("summary").first.click()  # offers are folded cards on the phone: open it
     card.locator("input[type=radio]").first.check()
     card.locator("button[type=submit]").click()
     page.wait_for_load_state()

@@ -1,7 +1,7 @@
 """Order request validation: each bad input gets its own field and message."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -59,7 +59,6 @@ def test_a_good_request_is_cleaned():
         ({"audience_size": -5}, "audience_size"),
         ({"audience_size": 100_000}, "audience_size"),
         ({"earliest": None}, "earliest"),
-        ({"latest": None}, "latest"),
         ({"earliest": date(2026, 11, 20), "latest": date(2026, 11, 25)}, "earliest"),  # past window
         (
             {"earliest": date(2026, 12, 10), "latest": date(2026, 12, 5)},
@@ -92,6 +91,9 @@ def test_timing_date_means_exactly_the_first_date():
 
 def test_timing_next_looks_ahead_from_the_earliest_date():
     cleaned, errors = check(replace(GOOD, timing="next", latest=None))
+    assert not errors and cleaned.latest == GOOD.earliest + timedelta(days=45)
+    # "Any time" with no latest date looks at the same 45 days (the form's preview does too).
+    cleaned, errors = check(replace(GOOD, timing="any", latest=None))
     assert errors == [] and (cleaned.latest - cleaned.earliest).days == 45
 
 

@@ -241,7 +241,8 @@ def test_rating_link_after_delivery_and_coordinator_notice(db, world, make_membe
     notify.send_pending(now=after, settings=settings(public_base_url="https://xj.example.cn"),
                         sender=sms)
     (rate,) = [m for m in sms.sent if m.kind == "please_rate"]
-    assert "https://xj.example.cn/track" in rate.text and order.code in rate.text
+    # A signed single-order link (/r/<token>) opens the rating form without the code.
+    assert "https://xj.example.cn/r/" in rate.text and order.code in rate.text
     notify.enqueue("order_needs_attention", key="attn", recipient_kind="coordinator", now=after,
                    order=order, payload={"reason": "no_candidate"})
     notify.send_pending(now=after, settings=settings(), sender=sms)

@@ -23,6 +23,7 @@ from lectureorder.services.settings import from_app
 from tests.helpers import local_dt, login
 from tests.services.test_loop import request_for
 from tests.web.test_api import token
+from tests.web.test_coord_safety import post_confirmed
 
 MON, TUE, WED = date(2026, 12, 7), date(2026, 12, 8), date(2026, 12, 9)
 REASONS = ("leave", "busy", "cap_day", "cap_week")
@@ -222,7 +223,7 @@ def test_rain_reschedule_skips_an_evening_the_member_cannot_take(
     tuesday = evening.start + timedelta(days=1), evening.end + timedelta(days=1)
     block(db, world, member, reason, *tuesday)
     login(client, coordinator.username)
-    client.post("/coord/rain", data={"day": MON.isoformat()})
+    post_confirmed(client, "/coord/rain", {"day": MON.isoformat()})
     db.session.expire_all()
     moved = db.session.get(LectureSession, session.id)
     assert moved.start.astimezone(av.TZ).date() != TUE

@@ -15,6 +15,7 @@ def waiting_orders(client, world, n=2):
     for i in range(n):
         body = order_body(world)
         body["requester"]["name"] = f"村民{i}"
+        body["requester"]["phone"] = f"13{8 - i}00001234"  # other callers (last 4 digits 1234)
         response = client.post("/api/v1/orders", json=body)
         assert response.status_code == 201
         codes.append(response.get_json()["code"])

@@ -44,7 +44,7 @@ def error_fields(html: str) -> set[str]:
 def field_messages(page: str, field: str) -> list[str]:
     """The messages render_field shows under `field`."""
     return [html.unescape(m) for m in
-            re.findall(rf'id="{field}-error" role="alert">⚠ (.*?)</p>', page, re.S)]
+            re.findall(rf'id="{field}-error-\d+">⚠ (.*?)</p>', page, re.S)]
 
 
 def count(db, model) -> int:

@@ -49,7 +49,8 @@ def test_bodies_are_required_and_errors_documented(spec):
         if "{" in path:
             assert "404" in codes, (path, method)
     limited = {p for p, m, op in operations(spec) if "429" in op["responses"]}
-    assert limited == {"/orders/track", "/orders/cancel", "/orders/rate", "/auth/token"}
+    assert limited == {"/orders/track", "/orders/cancel", "/orders/rate", "/auth/token",
+                       "/orders", "/requester/code", "/requester/orders"}
     assert "409" in spec["paths"]["/member/offers/{id}/accept"]["post"]["responses"]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lectureorder.models import AuditEvent, LectureSession, Order
 from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
+from tests.web.test_coord_safety import post_confirmed
 
 
 def place(client, world, **changes):
@@ -127,6 +128,8 @@ def test_coordinator_cancels_with_a_reason(client, world, make_member, coordinat
     client.post(f"/coord/orders/{code}/cancel", data={"reason": ""})
     assert db.session.scalar(select(Order.status)) == "offered"
     client.post(f"/coord/orders/{code}/cancel", data={"reason": "村里改期"})
+    assert db.session.scalar(select(Order.status)) == "offered"  # only shown, not yet done
+    post_confirmed(client, f"/coord/orders/{code}/cancel", {"reason": "村里改期"})
     db.session.expire_all()
     assert db.session.scalar(select(Order.status)) == "cancelled"
 

@@ -144,3 +144,12 @@ def test_the_form_takes_up_to_three_questions(client, world, frozen_now, db):
     assert client.post("/orders/new", data=form_for(
         world, question_1="毒品有哪些新花样？", question_3="孩子沉迷网络怎么办？")).status_code == 302
     assert len(db.session.scalars(select(Question)).all()) == 2
+
+
+def test_only_a_coordinators_campaign_places_campaign_orders(client, world, coordinator, frozen_now, db):
+    response = client.post("/api/v1/orders", json=order_body(world, channel="campaign"))
+    assert response.status_code == 422 and "channel" in response.get_json()["errors"]
+    from tests.helpers import login
+    login(client, coordinator.username)
+    page = client.get("/coord/orders/new").get_data(as_text=True)
+    assert 'value="campaign"' not in page and 'value="phone"' in page

@@ -13,13 +13,15 @@ from lectureorder.models import ChangeStamp, Notification, Order, current_stamp
 from tests.helpers import login, order_body
 
 # What one placement needs and nothing more: the asked-for topics (one query however many),
-# the place, a free code, the order and its topics (one flush, for the order's id), its audit
-# row and the "received" message (enqueue's one INSERT … ON CONFLICT DO NOTHING). No
-# change_stamp, no reload for the answer. (The test compares statements, not their order.)
+# the place, the township's blackouts (can the order happen at all: a field class needs no
+# other calendar), the same phone's orders of the last 24 hours (is it a repeat), a free code,
+# the order and its topics (one flush, for the order's id), its audit row and the "received"
+# message (enqueue's one INSERT … ON CONFLICT DO NOTHING). No change_stamp, no reload for the
+# answer. (The test compares statements, not their order.)
 PLACEMENT = [
-    ("select", "topic"), ("select", "village"), ("select", "order"),
-    ("insert", "order"), ("insert", "order_topic"), ("insert", "audit_event"),
-    ("insert", "notification"),
+    ("select", "topic"), ("select", "village"), ("select", "blackout"), ("select", "order"),
+    ("select", "order"), ("insert", "order"), ("insert", "order_topic"),
+    ("insert", "audit_event"), ("insert", "notification"),
 ]
 
 
@@ -43,7 +45,7 @@ def statements(queries) -> list[tuple[str, str]]:
     return [tuple(s) for s in found]
 
 
-def test_an_api_placement_runs_seven_statements_and_no_stamp_bump(
+def test_an_api_placement_runs_nine_statements_and_no_stamp_bump(
         client, world, frozen_now, db, stamped, count_queries):
     body = order_body(world, topics=["traffic_safety", "anti_fraud"])
     db.session.expire_all()  # the test shares the request's session: start it cold

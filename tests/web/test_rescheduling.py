@@ -6,6 +6,7 @@ from lectureorder.models import LectureSession, Order
 from lectureorder.services import scheduling
 from tests.conftest import run_dispatch_pass
 from tests.helpers import login, order_body
+from tests.web.test_coord_safety import post_confirmed
 
 
 def scheduled(client, db, world, member, now):
@@ -30,8 +31,8 @@ def test_move_from_the_order_page_shows_on_track(client, world, make_member, coo
     earliest, latest = scheduling.reschedule_window(session, now=frozen_now)
     target = [s for s in scheduling.free_slots_for_session(session, earliest, latest, now=frozen_now)
               if s.start != session.start][2]
-    response = client.post(f"/coord/orders/{order.code}/move",
-                           data={"slot_start": target.start.isoformat(), "reason": "村里有事"})
+    response = post_confirmed(client, f"/coord/orders/{order.code}/move",
+                              {"slot_start": target.start.isoformat(), "reason": "村里有事"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(LectureSession)).start == target.start
@@ -71,7 +72,7 @@ def test_rain_page_previews_then_moves(client, world, make_member, coordinator, 
     page = client.get("/coord/rain?day=2026-12-07").get_data(as_text=True)
     assert order.code in page
     assert client.get("/coord/rain?day=not-a-date").status_code == 200
-    response = client.post("/coord/rain", data={"day": "2026-12-07"})
+    response = post_confirmed(client, "/coord/rain", {"day": "2026-12-07"})
     assert response.status_code == 302
     db.session.expire_all()
     moved = db.session.scalar(select(LectureSession))

@@ -125,7 +125,7 @@ def test_a_wrong_current_password_changes_nothing(app, client, make_member, db):
         "current": "not-it-at-all", "new": "a-new-pass-2", "confirm": "a-new-pass-2"})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="current-error"' in page
+    assert 'id="current-error-1"' in page
     assert opens_inbox(replay(app, session=copied))
 
 
@@ -139,7 +139,7 @@ def test_a_bad_new_password_is_422_at_its_field(client, make_member, new, confir
     response = client.post("/auth/account/password", data={
         "current": PASSWORD, "new": new, "confirm": confirm})
     assert response.status_code == 422
-    assert f'id="{field}-error"' in response.get_data(as_text=True)
+    assert f'id="{field}-error-1"' in response.get_data(as_text=True)
 
 
 def test_sign_out_everywhere_from_my_account(app, client, make_member, db):

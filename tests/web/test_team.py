@@ -117,7 +117,7 @@ def test_bad_leave_is_422_with_the_message_at_the_field(client, make_member, fro
         response = client.post("/member/availability", data=data)
         assert response.status_code == 422, data
         page = response.get_data(as_text=True)
-        assert f'id="field-{field}"' in page and f'id="{field}-error"' in page, data
+        assert f'id="field-{field}"' in page and f'id="{field}-error-1"' in page, data
         assert data.get("reason", "") in page  # what was typed is still there
     assert db.session.scalars(select(Leave)).all() == []
 
@@ -213,7 +213,7 @@ def test_bad_member_edit_is_422_and_changes_nothing(client, make_member, coordin
     for data, field in BAD_EDITS:
         response = client.post(f"/coord/members/{member.id}", data=data)
         assert response.status_code == 422, data
-        assert f'id="{field}-error"' in response.get_data(as_text=True), data
+        assert f'id="{field}-error-1"' in response.get_data(as_text=True), data
         db.session.expire_all()
         assert (member.daily_cap, member.weekly_cap) == (2, 5)
 
@@ -224,5 +224,5 @@ def test_bad_leave_on_the_coordinator_page_is_422(client, make_member, coordinat
     response = client.post(f"/coord/members/{member.id}/leave",
                            data={"start": "2026-12-09", "end": "2026-12-08"})
     assert response.status_code == 422
-    assert 'id="end-error"' in response.get_data(as_text=True)
+    assert 'id="end-error-1"' in response.get_data(as_text=True)
     assert db.session.scalars(select(Leave)).all() == []

@@ -156,8 +156,9 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                 "properties": {"error": {"type": "string"},
                                                "status": {"type": "integer"},
                                                "earlier_code": {"type": "string"}}},
-                "Question": {"type": "object", "required": ["text", "origin", "answered"],
-                             "properties": {"text": {"type": "string"},
+                "Question": {"type": "object", "required": ["id", "text", "origin", "answered"],
+                             "properties": {"id": {"type": "integer"},
+                                            "text": {"type": "string"},
                                             "origin": {"enum": ["order", "asked"]},
                                             "answered": {"type": "boolean"}}},
                 "OrderStatus": {"type": "object", "required": [
@@ -433,14 +434,17 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                     "Refused with 422 when no slot can exist for the format, place and window "
                     "(see GET /orders/possible). With an `Idempotency-Key` header the same key "
                     "and body answer with the first order's 201 body again; the same key with "
-                    "another body is 422.",
+                    "another body is 422. Limited per requester phone (ORDER_PHONE_RATE_LIMIT, "
+                    "orders placed) and per address (ORDER_ADDRESS_RATE_LIMIT), together with "
+                    "the order form: 429 with Retry-After.",
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {"type": "string", "minLength": 1, "maxLength": 128}}],
                 "requestBody": _body(_ref("OrderIn")),
-                "responses": {"201": _json(_ref("OrderStatus"), "Created"),
-                              "409": _json(_ref("RepeatOrder"), "The same phone ordered this "
-                                           "talk at this place within 24 hours"),
-                              **errors("422")}}},
+                "responses": _limited({
+                    "201": _json(_ref("OrderStatus"), "Created"),
+                    "409": _json(_ref("RepeatOrder"), "The same phone ordered this talk at "
+                                 "this place within 24 hours"),
+                    **errors("422", "429")})}},
             "/orders/track": {"post": {"summary": "Status of an order (code + last 4 phone digits)",
                 "requestBody": _body(_ref("Tracking")),
                 "responses": _limited({"200": _json(_ref("OrderStatus")),
@@ -453,6 +457,39 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                 "requestBody": _body(_ref("Tracking")),
                 "responses": _limited({"200": _json(_ref("OrderStatus")),
                                        **errors("404", "409", "422", "429")})}},
+            "/requester/code": {"post": {
+                "summary": "Text a code that opens all orders of a phone",
+                "description":
+                    "Always 202 for a well-formed phone, whether or not it has orders: only a "
+                    "phone with orders gets a text (one a 5-minute window; asking again within "
+                    "it sends nothing new). The 6-digit code is accepted in the window it was "
+                    "asked in and the two after it: at least 10, at most 15 minutes. Limited "
+                    "per phone (REQUESTER_CODE_PHONE_LIMIT) and per address "
+                    "(REQUESTER_CODE_ADDRESS_LIMIT), together with the /track page; a phone "
+                    "gets at most SMS_DAILY_LIMIT_PER_PHONE texts a day (Beijing time), a code "
+                    "over that is not sent.",
+                "requestBody": _body({"type": "object", "required": ["phone"], "properties": {
+                    "phone": {"type": "string", "description":
+                              "as on the order (spaces, +86, full-width digits are fine)"}}}),
+                "responses": _limited({
+                    "202": _json({"type": "object", "required": ["message"], "properties": {
+                        "message": {"type": "string"}, "status": {"type": "integer"}}},
+                        "Accepted: a text is on its way if the phone has orders"),
+                    **errors("422", "429")})}},
+            "/requester/orders": {"post": {
+                "summary": "All orders of a phone, with the code texted to it",
+                "description":
+                    "Newest first, each in the shape of POST /orders/track. A wrong or expired "
+                    "code (or one never texted) is 422 on `code`. REQUESTER_CODE_TRIES tries "
+                    "per phone while a code lives (15 minutes from the first), then 429 with "
+                    "Retry-After; also limited per address (REQUESTER_ORDERS_ADDRESS_LIMIT).",
+                "requestBody": _body({"type": "object", "required": ["phone", "code"],
+                                      "properties": {
+                                          "phone": {"type": "string"},
+                                          "code": {"type": "string", "pattern": "^[0-9]{6}$"}}}),
+                "responses": _limited({
+                    "200": _json({"type": "array", "items": _ref("OrderStatus")}),
+                    **errors("422", "429")})}},
             "/auth/token": {"post": {"summary": "Get a bearer token", "requestBody": _body({
                 "type": "object", "required": ["username", "password"], "properties": {
                     "username": {"type": "string"}, "password": {"type": "string"}}}),
@@ -508,7 +545,25 @@ def openapi_document(settings: SlotSettings | None = None, max_limit: int = 60) 
                                       "properties": {
                                           "headcount": {"type": "integer", "minimum": 0},
                                           "signin_count": {"type": "integer", "minimum": 0},
-                                          "notes": {"type": "string"}}}),
+                                          "notes": {"type": "string"},
+                                          "answered": {
+                                              "type": "array",
+                                              "description": "群众点题: the session's questions "
+                                              "answered at the talk, each by its 0-based "
+                                              "position in the session's `questions` (or as "
+                                              "`{\"id\": n}`); the others are stored as not "
+                                              "answered. One not of this session is 422.",
+                                              "items": {"oneOf": [
+                                                  {"type": "integer", "minimum": 0},
+                                                  {"type": "object", "required": ["id"],
+                                                   "additionalProperties": False,
+                                                   "properties": {"id": {"type": "integer"}}}]}},
+                                          "asked": {
+                                              "type": "array", "maxItems": 3,
+                                              "description": "Questions raised on the spot "
+                                              "(stored as answered, origin `asked`); blank "
+                                              "ones are ignored, a longer one is 422, never cut.",
+                                              "items": {"type": "string", "maxLength": 60}}}}),
                 "responses": {"200": _json(_ref("MemberSession")),
                               **errors("401", "403", "404", "409", "422")}}},
             "/members": {"get": {"summary": "Team members (coordinators)", "security": AUTH,

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from flask import abort, current_app, g, jsonify, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -17,14 +17,23 @@ from ...domain.calendars import TZ, long_date_label
 from ...domain.errors import N_, Conflict, DomainError, RepeatOrder, ValidationFailed
 from ...extensions import db
 from ...models import Member, Order, Township
-from ...services import dispatch, fulfilment, ordering, privacy, scheduling
+from ...services import dispatch, fulfilment, ordering, privacy, requester_access, scheduling
 from ...services.accounts import authenticate, issue_token, revoke_token
 from ...services.clock import now_utc
 from .. import edge
 from ..access import api_coordinator, api_member, api_public, api_signed_in
 from ..forms import error_dict
 from ..i18n import current_lang, error_message, message
-from ..limits import AccountGate, login_address_limit, track_limits, wait_message
+from ..limits import (
+    AccountGate,
+    CodeTries,
+    login_address_limit,
+    placement_limits,
+    requester_code_limits,
+    requester_orders_limit,
+    track_limits,
+    wait_message,
+)
 from . import bp
 from .openapi import openapi_document
 from .schema import (
@@ -134,23 +143,28 @@ def market_policy_json(market, lang: str) -> dict:
 MAX_SLOT_LIMIT = 60
 
 
-@bp.get("/slots")
-@api_public
-def slots():
-    args, errors = request.args, []
+def _slot_question(args, errors: list) -> tuple:
+    """A format, a place and a date window from the query (GET /slots, /orders/possible)."""
     fmt = args.get("format", "")
-    kind = args.get("place_kind", "")
     place_id = integer(args.get("place_id"), "place_id", errors)
     earliest = a_date(args.get("from"), "from", errors)
     latest = a_date(args.get("to"), "to", errors)
-    after = a_datetime(args["after"], "after", errors) if "after" in args else None
-    limit = _slot_limit(args.get("limit"), errors)
     if fmt not in {f.value for f in fm.Format}:
         errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
     if place_id is None:
         errors.append(DomainError("place_id", N_("Please choose the place from the list.")))
     if earliest is None or latest is None:
         errors.append(DomainError("from", N_("Please give a date window (from, to).")))
+    return fmt, args.get("place_kind", ""), place_id, earliest, latest
+
+
+@bp.get("/slots")
+@api_public
+def slots():
+    args, errors = request.args, []
+    fmt, kind, place_id, earliest, latest = _slot_question(args, errors)
+    after = a_datetime(args["after"], "after", errors) if "after" in args else None
+    limit = _slot_limit(args.get("limit"), errors)
     ValidationFailed.collect(errors)
     found, cut = _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now_utc())
     response = jsonify([slot_json(s.start, s.end, s.provisional)
@@ -173,22 +187,13 @@ def order_possible():
     and the next days that can (the order form's live check; ``POST /orders`` refuses the
     same orders with the same words)."""
     args, errors = request.args, []
-    fmt = args.get("format", "")
-    place_id = integer(args.get("place_id"), "place_id", errors)
-    earliest = a_date(args.get("from"), "from", errors)
-    latest = a_date(args.get("to"), "to", errors)
+    fmt, kind, place_id, earliest, latest = _slot_question(args, errors)
     topics = tuple(code for raw in args.getlist("topics") for code in raw.split(",") if code)
-    if fmt not in {f.value for f in fm.Format}:
-        errors.append(DomainError("format", N_("Please choose how the talk should be given.")))
-    if place_id is None:
-        errors.append(DomainError("place_id", N_("Please choose the place from the list.")))
-    if earliest is None or latest is None:
-        errors.append(DomainError("from", N_("Please give a date window (from, to).")))
-    elif latest < earliest:
+    if earliest is not None and latest is not None and latest < earliest:
         errors.append(DomainError("to", N_("The latest date must not be before the earliest date.")))
     ValidationFailed.collect(errors)
-    verdict = ordering.possible(fmt, args.get("place_kind", ""), place_id, topics, earliest,
-                                latest, now=now_utc(), settings=edge.settings())
+    verdict = ordering.possible(fmt, kind, place_id, topics, earliest, latest, now=now_utc(),
+                                settings=edge.settings())
     lang = current_lang()
     return jsonify({
         "possible": verdict.possible,
@@ -237,6 +242,7 @@ def _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now):
 
 @bp.post("/orders")
 @api_public
+@placement_limits()  # per requester phone and per address, with the order form
 def place_order():
     data = body()
     once = _idempotency(data)
@@ -326,6 +332,50 @@ def rate():
     return jsonify(order_status_json(order))
 
 
+@bp.post("/requester/code")
+@api_public
+@requester_code_limits()  # per phone and per address, with the /track page
+def requester_code():
+    """Text a code that opens the phone's orders. Always 202: the answer never tells whether
+    the phone has orders (only those that have get a text)."""
+    data = body()
+    errors: list = []
+    phone = text(data, "phone", errors, required=True)
+    ValidationFailed.collect(errors)
+    requester_access.request_code(phone, now=now_utc(), settings=edge.settings())
+    db.session.commit()
+    return jsonify({"status": 202, "message": gettext(
+        "If this phone has placed orders, a text with a 6-digit code is on its way. The code "
+        "is valid for 10 minutes.")}), 202
+
+
+@bp.post("/requester/orders")
+@api_public
+@requester_orders_limit()  # per address, with the /track page; tries per phone below
+def requester_orders():
+    """The phone's orders (newest first) for its texted code; 422 for a wrong or expired code,
+    429 after too many tries."""
+    data = body()
+    errors: list = []
+    phone = text(data, "phone", errors, required=True)
+    code = text(data, "code", errors, required=True)
+    ValidationFailed.collect(errors)
+    tries = CodeTries.of_request()
+    wait = tries.admit()
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        message = " ".join((gettext("Too many wrong codes for this phone. Please wait, then ask "
+                                    "for a new code."),
+                            ngettext("You can try again in %(num)s minute.",
+                                     "You can try again in %(num)s minutes.", minutes)))
+        response = jsonify({"error": message, "status": 429})
+        response.headers["Retry-After"] = str(wait)
+        return response, 429
+    orders = requester_access.orders_for(phone, code, now=now_utc(), settings=edge.settings())
+    tries.succeeded()
+    return jsonify([order_status_json(o) for o in orders])
+
+
 @bp.post("/auth/token")
 @api_public
 @login_address_limit()
@@ -382,12 +432,15 @@ def accept(offer_id: int):
     errors: list = []
     start = a_datetime(data.get("slot_start"), "slot_start", errors)
     ValidationFailed.collect(errors)
+    now = now_utc()
     try:
-        session = dispatch.accept_offer(offer_id, g.api_user.member, start, now=now_utc())
+        session = dispatch.accept_offer(offer_id, g.api_user.member, start, now=now)
     except LookupError:
         abort(404)
     db.session.commit()
-    return jsonify({"session": session_json(session, full_phone=True)})
+    # The one phone rule the member pages follow (privacy.member_sees_phone), not "always".
+    return jsonify({"session": session_json(session,
+                                            full_phone=privacy.member_sees_phone(session, now))})
 
 
 @bp.post("/member/offers/<int:offer_id>/decline")
@@ -420,15 +473,40 @@ def delivery(session_id: int):
     headcount = integer(data.get("headcount"), "headcount", errors)
     signin_count = integer(data.get("signin_count"), "signin_count", errors)
     notes = text(data, "notes", errors)
+    # 群众点题: "answered" names the session's questions by their 0-based position in its
+    # "questions" (or as {"id": n}); "asked" holds up to three raised on the spot.
+    answered = data.get("answered", [])
+    if not isinstance(answered, list) or not all(
+            (isinstance(a, int) and not isinstance(a, bool))
+            or (isinstance(a, dict) and set(a) == {"id"} and isinstance(a["id"], int)
+                and not isinstance(a["id"], bool)) for a in answered):
+        errors.append(DomainError("answered", N_(
+            "Please list the answered questions by their position in “questions”.")))
+        answered = []
+    asked = data.get("asked", [])
+    if not isinstance(asked, list) or not all(isinstance(q, str) for q in asked):
+        errors.append(DomainError("asked", N_("Questions must be a list of short texts.")))
+        asked = []
     ValidationFailed.collect(errors)
     try:
         session = fulfilment.member_session(session_id, g.api_user.member)
     except LookupError:
         abort(404)
-    fulfilment.record_delivery(session, g.api_user.member, headcount, notes, now=now_utc(),
-                               signin_count=signin_count)
+    questions = fulfilment.session_questions(session)
+    answered_ids = []
+    for a in answered:
+        if isinstance(a, dict):
+            answered_ids.append(a["id"])
+        elif 0 <= a < len(questions):
+            answered_ids.append(questions[a].id)
+        else:
+            answered_ids.append(None)  # refused by the service as not one of the session's
+    now = now_utc()
+    fulfilment.record_delivery(session, g.api_user.member, headcount, notes, now=now,
+                               signin_count=signin_count, answered=answered_ids, asked=asked)
     db.session.commit()
-    return jsonify(session_json(session, full_phone=True))
+    # Delivered: the requester's phone is no longer the member's to see (privacy rule).
+    return jsonify(session_json(session, full_phone=privacy.member_sees_phone(session, now)))
 
 
 @bp.get("/members")

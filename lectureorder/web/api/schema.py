@@ -125,6 +125,14 @@ def a_datetime(value, field: str, errors: list) -> datetime | None:
     return dt
 
 
+def api_channel(channel: str, errors: list[DomainError]) -> str:
+    """How an order came in, as a client may say: any channel but "campaign" (only a
+    coordinator's campaign places those)."""
+    if channel == "campaign":
+        errors.append(DomainError("channel", N_("Unknown channel.")))
+    return channel
+
+
 def order_request(data: dict) -> OrderRequest:
     """Parse the contract's order body; collects every shape error at once."""
     errors: list[DomainError] = []
@@ -153,7 +161,7 @@ def order_request(data: dict) -> OrderRequest:
         requester_name=text(requester, "name", errors, field="requester_name"),
         requester_org=text(requester, "organisation", errors, field="requester_org"),
         phone=text(requester, "phone", errors, field="phone"),
-        channel=text(data, "channel", errors) or "qr",
+        channel=api_channel(text(data, "channel", errors) or "qr", errors),
         notes=text(data, "notes", errors),
         language=(text(data, "language", errors) or None),
         timing=text(data, "timing", errors) or "any",
@@ -198,7 +206,8 @@ def session_json(s: LectureSession, *, full_phone: bool) -> dict:
 
 def questions_json(order: Order) -> list[dict]:
     """群众点题: the questions asked with the order and on the spot, and which were answered."""
-    return [{"text": q.text, "origin": q.origin, "answered": q.answered} for q in order.questions]
+    return [{"id": q.id, "text": q.text, "origin": q.origin, "answered": q.answered}
+            for q in order.questions]
 
 
 def order_status_json(order: Order) -> dict:

@@ -16,7 +16,7 @@ from . import bp
 from .ledger import CSV_MIMETYPE, XLSX_MIMETYPE, csv_bytes, filename, xlsx_bytes
 
 # Only these parameters travel from a refused export back to the report page.
-PARAMS = ("from", "to", "township", "topic", "format", "member")
+PARAMS = ("from", "to", "township", "topic", "format", "member", "campaign")
 
 
 @bp.get("/reports")

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, gettext
+from flask_babel import format_timedelta, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from ...domain import formats as fm
-from ...domain.errors import RepeatOrder
+from ...domain.errors import Conflict, RepeatOrder
 from ...domain.lifecycle import OrderStatus
 from ...extensions import db
 from ...models import LectureSession, Member, Offer, Order, SessionStatus, Topic, Township
 from ...services import dispatch, ordering, scheduling
 from ...services.clock import local_today, now_utc
-from ...services.unit import flush_or_conflict
+from ...services.unit import CHANGED, flush_or_conflict
 from .. import edge, order_form
 from ..access import coordinator_required
 from ..errors import domain_errors
 from ..forms import StaffOrderForm
-from ..templating import slot_label
+from ..templating import slot_label, status_label
 from . import bp
 from .forms import ActionForm, AssignForm, CancelOrderForm, MoveForm, RainForm
 
@@ -91,7 +94,13 @@ def order(code: str):
     form.slot_start.choices = [(s.start.isoformat(), slot_label(s.start, s.end)) for s in slots]
     move_form = None
     session = item.lecture_session
-    if item.status == OrderStatus.SCHEDULED and session is not None:
+    reassign = item.status == OrderStatus.SCHEDULED and session is not None
+    if reassign:
+        # 改派 starts from who gives it now: the coordinator picks someone else on purpose,
+        # never the top candidate by a slip of the button.
+        form.member.data = session.lead_member_id
+        if session.lead_member_id not in {value for value, _ in form.member.choices}:
+            form.member.choices.insert(0, (session.lead_member_id, session.lead_member.name))
         move_form = MoveForm()
         earliest, latest = scheduling.reschedule_window(session, now=now)
         move_form.slot_start.choices = [
@@ -103,8 +112,54 @@ def order(code: str):
     return render_template(
         "coord/order.html", order=item, ranking=ranking, members=members, slots=slots,
         assign_form=form, cancel_form=CancelOrderForm(), action_form=ActionForm(), now=now,
-        move_form=move_form,
+        move_form=move_form, reassign=reassign,
     )
+
+
+# ------------------------------------------------------------------ confirm before changing
+# Cancel, re-assign, move and the rain call-off are shown before they are made, without
+# JavaScript: the first POST rehearses the change (the same service, then a rollback: nothing
+# is stored) and renders what it would do; the second carries `confirm` and `seen`, the state
+# the coordinator saw. Anything changed meanwhile makes `seen` stale and the change is refused.
+
+def _seen(order: Order) -> str:
+    """The order's state as shown: its row version and its session's."""
+    session = order.lecture_session
+    return (f"{order.version}.{session.id}.{session.version}" if session is not None
+            else str(order.version))
+
+
+def _plan_seen(plan: list) -> str:
+    """A rain plan as shown: each screening's version and the evening proposed for it."""
+    text = ";".join(f"{s.id}.{s.version}.{slot.start.isoformat() if slot else '-'}"
+                    for s, slot in plan)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _check_seen(form, current: str) -> None:
+    if form.seen.data != current:
+        raise Conflict(None, CHANGED)
+
+
+def _rehearse(change: Callable[[], Any]) -> Any | None:
+    """Make the change to see that it can be made and what it does, then undo it. The
+    service's own refusal (flashed) comes back as None; otherwise what `change` returned."""
+    errors = domain_errors()
+    shown = None
+    with errors:
+        shown = change()
+        flush_or_conflict()
+    db.session.rollback()
+    return None if errors.failed else shown
+
+
+def _confirm_page(form, *, seen: str, title: str, changes: list, notes: list[str],
+                  action: str, keep: list[tuple[str, str]], button: str, back: str,
+                  order: Order | None = None):
+    form.confirm.data, form.seen.data = "1", seen
+    return render_template("coord/confirm.html", form=form, title=title, changes=changes,
+                           notes=notes, action=action, keep=keep, button=button, back=back,
+                           order=order)
 
 
 def _parse_start(value: str | None) -> datetime | None:
@@ -126,9 +181,32 @@ def move(code: str):
     if not form.validate_on_submit():
         flash(gettext("Please choose one of the proposed times."), "error")
         return redirect(url_for(".order", code=item.code))
+    start, reason = _parse_start(form.slot_start.data), form.reason.data or ""
+    if not form.confirmed:
+        seen = _seen(item)
+        before = slot_label(session.start, session.end)
+        member = session.lead_member.name
+
+        def change() -> str:
+            scheduling.reschedule_session(session, start, now=now_utc(), actor=current_user,
+                                          reason=reason, settings=edge.settings())
+            return slot_label(session.start, session.end)
+
+        after = _rehearse(change)
+        if after is None:
+            return redirect(url_for(".order", code=item.code))
+        return _confirm_page(
+            form, seen=seen, order=item, title=gettext("Move the session?"),
+            changes=[(gettext("Team member"), member, None), (gettext("Time"), before, after)]
+            + ([(gettext("Reason"), reason, None)] if reason else []),
+            notes=[gettext("The member and the requester are told about the new time.")],
+            action=url_for(".move", code=item.code),
+            keep=[("slot_start", form.slot_start.data), ("reason", reason)],
+            button=gettext("Yes, move it"), back=url_for(".order", code=item.code))
     with domain_errors():
-        scheduling.reschedule_session(session, _parse_start(form.slot_start.data), now=now_utc(),
-                                      actor=current_user, reason=form.reason.data or "",
+        _check_seen(form, _seen(item))
+        scheduling.reschedule_session(session, start, now=now_utc(),
+                                      actor=current_user, reason=reason,
                                       settings=edge.settings())
         flush_or_conflict()
         db.session.commit()
@@ -147,8 +225,15 @@ def rain():
     if request.method == "GET" and not form.day.data:
         form.day.data = local_today(now)
     if request.method == "POST":
+        if form.validate_on_submit() and not form.confirmed:
+            # The confirmation step: the same plan, asked once more; nothing is stored.
+            plan = scheduling.rain_plan(form.day.data, now=now, settings=edge.settings())
+            form.confirm.data, form.seen.data = "1", _plan_seen(plan)
+            return render_template("coord/rain.html", form=form, plan=plan, confirming=True)
         if form.validate_on_submit():
             with errors:
+                _check_seen(form, _plan_seen(scheduling.rain_plan(form.day.data, now=now,
+                                                                  settings=edge.settings())))
                 moved = scheduling.rain_out(form.day.data, now=now, actor=current_user,
                                             settings=edge.settings())
                 flush_or_conflict()
@@ -157,6 +242,8 @@ def rain():
                               moved=sum(1 for _, slot in moved if slot), left=sum(1 for _, slot in moved if not slot)),
                       "success")
                 return redirect(url_for(".rain", day=form.day.data.isoformat()))
+        if errors.conflict:  # the evening changed since it was shown: show it again
+            return redirect(url_for(".rain", day=form.day.data.isoformat()))
         return render_template("coord/rain.html", form=form, plan=[]), errors.status
     day = request.args.get("day")
     if day:
@@ -184,11 +271,36 @@ def assign(code: str):
         flash(gettext("Please choose a team member."), "error")
         return redirect(url_for(".order", code=item.code))
     member = db.session.get(Member, form.member.data)
+    start = _parse_start(form.slot_start.data)
+    session = item.lecture_session
+    if item.status == OrderStatus.SCHEDULED and session is not None and not form.confirmed:
+        seen = _seen(item)
+        before, when = session.lead_member.name, slot_label(session.start, session.end)
+
+        def change() -> str:
+            dispatch.assign(item, member, start, now=now_utc(), actor=current_user,
+                            settings=edge.settings())
+            return member.name
+
+        after = _rehearse(change)
+        if after is None:
+            return redirect(url_for(".order", code=item.code))
+        return _confirm_page(
+            form, seen=seen, order=item, title=gettext("Re-assign the session?"),
+            changes=[(gettext("Team member"), before, after), (gettext("Time"), when, None)],
+            notes=[], action=url_for(".assign", code=item.code),
+            keep=[("member", str(member.id)), ("slot_start", form.slot_start.data or "")],
+            button=gettext("Yes, re-assign"), back=url_for(".order", code=item.code))
     with domain_errors():
-        dispatch.assign(item, member, _parse_start(form.slot_start.data), now=now_utc(),
+        if form.confirmed:
+            _check_seen(form, _seen(item))
+        dispatch.assign(item, member, start, now=now_utc(),
                         actor=current_user, settings=edge.settings())
         db.session.commit()
-        flash(gettext("Assigned to %(name)s.", name=member.name), "success")
+        if form.confirmed:
+            flash(gettext("Re-assigned to %(name)s.", name=member.name), "success")
+        else:
+            flash(gettext("Assigned to %(name)s.", name=member.name), "success")
     return redirect(url_for(".order", code=item.code))
 
 
@@ -217,8 +329,39 @@ def cancel(code: str):
     if not form.validate_on_submit():
         flash(gettext("Please give a reason."), "error")
         return redirect(url_for(".order", code=item.code))
+    reason = form.reason.data
+    if not form.confirmed:
+        seen = _seen(item)
+        status = item.status
+        session = item.lecture_session
+        called_off = (slot_label(session.start, session.end), session.lead_member.name) \
+            if session is not None and session.status == SessionStatus.SCHEDULED else None
+        open_offers = sum(1 for o in item.offers if o.status == "open")
+
+        def change() -> bool:
+            ordering.cancel_order(item, now=now_utc(), actor=current_user, reason=reason)
+            return True
+
+        if _rehearse(change) is None:
+            return redirect(url_for(".order", code=item.code))
+        changes = [(gettext("Status"), status_label(status), status_label("cancelled"))]
+        notes = []
+        if called_off:
+            changes.append((gettext("Session called off"),
+                            f"{called_off[0]} · {called_off[1]}", None))
+            notes.append(gettext("The team member is told that the session is called off."))
+        if open_offers:
+            notes.append(ngettext("%(num)d open offer is withdrawn.",
+                                  "%(num)d open offers are withdrawn.", open_offers))
+        changes.append((gettext("Reason"), reason, None))
+        return _confirm_page(
+            form, seen=seen, order=item, title=gettext("Cancel order %(code)s?", code=item.code),
+            changes=changes, notes=notes, action=url_for(".cancel", code=item.code),
+            keep=[("reason", reason)], button=gettext("Yes, cancel the order"),
+            back=url_for(".order", code=item.code))
     with domain_errors():
-        ordering.cancel_order(item, now=now_utc(), actor=current_user, reason=form.reason.data)
+        _check_seen(form, _seen(item))
+        ordering.cancel_order(item, now=now_utc(), actor=current_user, reason=reason)
         db.session.commit()
         flash(gettext("The order has been cancelled."), "success")
     return redirect(url_for(".order", code=item.code))

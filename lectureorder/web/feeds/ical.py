@@ -33,7 +33,13 @@ def _topics(lecture: LectureSession, lang: str) -> str:
     return "、".join(t.title(lang) for t in lecture.order.topics)
 
 
+#: The requester's own calendar entry (tracking page): no link, no staff data beyond the name.
+REQUESTER = "requester"
+
+
 def _link(lecture: LectureSession, scope: str) -> str | None:
+    if scope == REQUESTER:
+        return url_for("public.track", _external=True)
     if scope == FeedScope.ALL and lecture.order is not None:
         return url_for("coord.order", code=lecture.order.code, _external=True)
     if scope == FeedScope.MEMBER:
@@ -79,17 +85,24 @@ def session_event(lecture: LectureSession, *, scope: str, now: datetime, lang: s
 
 
 def render_feed(feed: FeedToken, sessions: Iterable[LectureSession], *, now: datetime) -> bytes:
+    name = gettext("Lecture sessions") if feed.scope == FeedScope.ALL else gettext("My lecture sessions")
+    return render_sessions(name, sessions, scope=feed.scope, now=now)
+
+
+def render_sessions(name: str, sessions: Iterable[LectureSession], *, scope: str,
+                    now: datetime) -> bytes:
+    """A calendar named ``name`` holding ``sessions`` as events for ``scope`` (a feed's scope,
+    or REQUESTER for the one .ics a requester adds from the tracking page)."""
     lang = current_lang()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = gettext("Lecture sessions") if feed.scope == FeedScope.ALL else gettext("My lecture sessions")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", cal.TZ.key)
     # The zone comes first and always, even in an empty feed, so every client agrees on it.
     calendar.add_component(Timezone.from_tzid(cal.TZ.key, first_date=_TZ_FIRST, last_date=_TZ_LAST))
     for lecture in sessions:
-        calendar.add_component(session_event(lecture, scope=feed.scope, now=now, lang=lang))
+        calendar.add_component(session_event(lecture, scope=scope, now=now, lang=lang))
     return calendar.to_ical()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -11,7 +12,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import Offer, SessionStatus
 from ...services import dispatch, fulfilment, privacy
-from ...services.clock import now_utc
+from ...services.clock import local_today, now_utc
 from .. import edge
 from ..access import member_required
 from ..errors import domain_errors
@@ -26,6 +27,19 @@ def _accept_form(offer: Offer) -> AcceptForm:
     return form
 
 
+# The field view lists this many sessions after today's; the rest fold away (the schedule has all).
+NEXT_SHOWN = 3
+
+
+def map_link(place) -> str | None:
+    """A geo: URI (RFC 5870) for a village, school or market with coordinates; phones open
+    their map app on it, with the place's name on the pin."""
+    if place is None or place.lat is None or place.lon is None:
+        return None
+    at = f"{round(place.lat, 6)},{round(place.lon, 6)}"
+    return f"geo:{at}?q={at}({quote(place.name)})"
+
+
 @bp.get("/")
 @member_required
 def index():
@@ -35,13 +49,19 @@ def index():
     # Sessions up to two weeks old still show, so a missed delivery record is not forgotten;
     # the scheduled ones show their requester's phone (privacy.member_sees_phone, the API's rule).
     sessions = fulfilment.member_sessions(member, since=privacy.member_contact_since(now))
+    today = local_today(now)
+    scheduled = [s for s in sessions if s.status == SessionStatus.SCHEDULED]
+    later = [s for s in scheduled if local_today(s.start) > today]
     return render_template(
-        "member/index.html", member=member, offers=offers, now=now,
+        "member/index.html", member=member, offers=offers, now=now, map_link=map_link,
         forms={o.id: _accept_form(o) for o in offers},
         rivals={o.id: dispatch.rivals(o) for o in offers},
-        upcoming=[s for s in sessions if s.status == "scheduled" and s.start >= now],
-        to_record=[s for s in sessions if s.status == "scheduled" and s.start < now],
-        delivered=[s for s in sessions if s.status == "delivered"],
+        # In the field: today's sessions first (a started one offers its delivery record), then
+        # the next few; older ones still waiting for their record; then the new offers.
+        today=[s for s in scheduled if local_today(s.start) == today],
+        upcoming=later[:NEXT_SHOWN], more_upcoming=later[NEXT_SHOWN:],
+        to_record=[s for s in scheduled if local_today(s.start) < today],
+        delivered=[s for s in sessions if s.status == SessionStatus.DELIVERED],
     )
 
 
@@ -86,8 +106,8 @@ def decline(offer_id: int):
     errors = domain_errors(form)
     if form.validate_on_submit():
         with errors:
-            dispatch.decline_offer(offer.id, current_user.member, form.reason.data, now=now_utc(),
-                                   settings=edge.settings())
+            dispatch.decline_offer(offer.id, current_user.member, form.reason_text(),
+                                   now=now_utc(), settings=edge.settings())
             db.session.commit()
             flash(gettext("Declined. The order goes to the next team member."), "info")
             return redirect(url_for(".index"))
@@ -103,13 +123,16 @@ def delivery(session_id: int):
     if session.status == SessionStatus.DELIVERED and request.method == "GET":
         return redirect(url_for(".evidence", session_id=session.id))  # photos, sign-ins
     form = DeliveryForm()
+    form.offer_questions(fulfilment.session_questions(session))
     errors = domain_errors(form)
     if form.validate_on_submit():
         with errors:
             fulfilment.record_delivery(session, current_user.member, form.headcount.data,
                                        form.notes.data or "", now=now_utc(),
                                        signin_count=form.signin_count.data,
-                                       photos=uploads(form.photos), policy=edge.photo_policy())
+                                       photos=uploads(form.photos), policy=edge.photo_policy(),
+                                       answered=form.answered.data or [],
+                                       asked=form.asked_texts())
             db.session.commit()
             flash(gettext("Delivery recorded. Thank you!"), "success")
             return redirect(url_for(".index"))
