@@ -12,6 +12,7 @@ refused when PRODUCTION is on.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import random
@@ -140,9 +141,20 @@ def _digest(value: str) -> str:
 
 
 def client_address() -> str:
-    """The client's address: ``remote_addr``, which ProxyFix sets from X-Forwarded-For when
-    TRUSTED_PROXIES says how many proxies to believe."""
-    return request.remote_addr or "127.0.0.1"
+    """The client's address as a rate-limit key: ``remote_addr`` (which ProxyFix sets from
+    X-Forwarded-For when TRUSTED_PROXIES says how many proxies to believe); an IPv6 address
+    counts by its /64, since one home or phone is given a whole /64 and could otherwise use a
+    fresh address for every try."""
+    address = request.remote_addr or "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:  # ::ffff:10.0.0.1 is the IPv4 client 10.0.0.1
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def _body_value(name: str) -> str:

@@ -419,3 +419,14 @@ def test_a_member_cannot_mark_another_members_session(client, db, world, to_deli
     questions = stored_questions(db, session.id)
     assert [(q.text, q.answered) for q in questions] == [(QUESTIONS[0], False), (QUESTIONS[1], False)]
     assert db.session.get(LectureSession, session.id).status == "scheduled"
+
+
+def test_the_delivery_answer_masks_the_phone_like_the_pages(client, db, to_deliver, frozen_now):
+    """Once delivered a session shows no contact on the member pages; the API answer neither."""
+    member, session = to_deliver
+    phone = session.order.requester_phone
+    response = client.post(f"/api/v1/member/sessions/{session.id}/delivery",
+                           headers=api_token(client, member.user.username), json={"headcount": 30})
+    assert response.status_code == 200
+    shown = response.get_json()["order"]["requester"]["phone"]
+    assert shown != phone and shown.endswith(phone[-4:]) and "*" in shown

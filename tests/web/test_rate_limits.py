@@ -146,6 +146,18 @@ def test_one_bucket_per_address_across_page_and_api(limited_app, storage):
     assert track_api(client, code="OTHER3", **from_address("10.9.9.9")).status_code == 404
 
 
+def test_an_ipv6_client_counts_by_its_64(limited_app):
+    """One home or phone holds a whole /64: a fresh address per guess is still one bucket."""
+    client = limited_app().test_client()
+    statuses = [guess(client, code=f"CODE{i}", **from_address(f"2408:8000:1:2::{i + 1:x}"))
+                .status_code for i, guess in enumerate(ENDPOINTS)]
+    assert statuses == [404, 404, 404, 404]
+    assert track_api(client, code="OTHER1",
+                     **from_address("2408:8000:1:2:ffff::9")).status_code == 429
+    # The next /64 is another client.
+    assert track_api(client, code="OTHER2", **from_address("2408:8000:1:3::1")).status_code == 404
+
+
 def test_the_track_page_itself_is_not_limited_to_read(limited_app):
     client = limited_app(TRACK_RATE_LIMIT="1 per 10 minutes").test_client()
     assert track_page(client).status_code == 404
