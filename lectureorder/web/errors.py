@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..domain.errors import Conflict, DomainError, RepeatOrder, ValidationFailed
+from ..domain.errors import N_, Conflict, DomainError, RepeatOrder, ValidationFailed
 from ..extensions import db
 from .forms import apply_errors
 from .i18n import error_message
@@ -22,19 +22,23 @@ from .i18n import error_message
 log = logging.getLogger(__name__)
 
 
-def _messages() -> dict[int, str]:
-    return {
-        400: gettext("The request could not be understood."),
-        401: gettext("Please log in first."),
-        403: gettext("You are not allowed to see this page."),
-        404: gettext("Not found."),
-        405: gettext("This action is not allowed here."),
-        409: gettext("Someone else changed this just now. Please reload and try again."),
-        413: gettext("The upload is too large."),
-        415: gettext("Please send JSON."),
-        429: gettext("Too many attempts. Please wait a few minutes and try again."),
-        500: gettext("Something went wrong on our side. Nothing you entered is your fault; please try again."),
-    }
+#: The person's words for each HTTP error (translated when one is shown, not all at once).
+MESSAGES: dict[int, str] = {
+    400: N_("The request could not be understood."),
+    401: N_("Please log in first."),
+    403: N_("You are not allowed to see this page."),
+    404: N_("Not found."),
+    405: N_("This action is not allowed here."),
+    409: N_("Someone else changed this just now. Please reload and try again."),
+    413: N_("The upload is too large."),
+    415: N_("Please send JSON."),
+    429: N_("Too many attempts. Please wait a few minutes and try again."),
+    500: N_("Something went wrong on our side. Nothing you entered is your fault; please try again."),
+}
+
+
+def http_message(code: int) -> str:
+    return gettext(MESSAGES.get(code, N_("Error")))
 
 
 def wants_json() -> bool:
@@ -42,7 +46,7 @@ def wants_json() -> bool:
 
 
 def error_response(code: int, message: str | None = None):
-    message = message or _messages().get(code, gettext("Error"))
+    message = message or http_message(code)
     if wants_json():
         return jsonify({"error": message, "status": code}), code
     return render_template("errors/error.html", code=code, message=message), code
@@ -149,7 +153,7 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         message = None
         if exc.code == 400 and getattr(exc, "description", None) and wants_json():
-            message = _messages()[400]
+            message = http_message(400)
         body, code = error_response(exc.code or 500, message)
         # A 405 names the methods the URL takes (RFC 9110), as werkzeug's own answer does.
         allowed = getattr(exc, "valid_methods", None)
@@ -165,7 +169,7 @@ def init_app(app: Flask) -> None:
 
         seconds = retry_after(exc)
         minutes = max(1, -(-(seconds - 1) // 60))  # Retry-After rounds the window end up
-        message = _messages()[429]
+        message = http_message(429)
         wait = ngettext("You can try again in %(num)s minute.",
                         "You can try again in %(num)s minutes.", minutes)
         if wants_json():

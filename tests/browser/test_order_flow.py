@@ -42,11 +42,12 @@ def test_place_and_track_an_order_on_a_phone(browser, live_server, tmp_path):
     other = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     other.goto(f"{live_server}/track")
     # tap targets are large enough for elderly users (≥ 60 px)
-    for target in ("input[name=code]", "input[name=phone_last4]", "form button[type=submit]"):
+    for target in ("input[name=code]", "input[name=phone_last4]",
+                   "form[action$='/track'] button[type=submit]"):
         assert other.locator(target).bounding_box()["height"] >= 60, target
     other.fill("input[name=code]", code.lower())
     other.fill("input[name=phone_last4]", "1234")
-    other.locator("form button[type=submit]").click()
+    other.locator("form[action$='/track'] button[type=submit]").click()
     other.wait_for_url("**/track")
     status = other.get_by_test_id("order-status").inner_text()
     # Placing only stores the order; the next dispatch pass offers it (issue 13).
@@ -60,5 +61,5 @@ def test_wrong_pair_says_not_found(browser, live_server):
     page.goto(f"{live_server}/track")
     page.fill("input[name=code]", "ZZZZZZ")
     page.fill("input[name=phone_last4]", "0000")
-    page.locator("form button[type=submit]").click()
+    page.locator("form[action$='/track'] button[type=submit]").click()
     assert page.locator(".form-errors").is_visible()
