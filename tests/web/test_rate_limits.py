@@ -11,6 +11,7 @@ import uuid
 import flask_babel
 import pytest
 from flask import g
+from sqlalchemy.orm import close_all_sessions
 
 from lectureorder import create_app
 from lectureorder.extensions import db as _db
@@ -81,6 +82,9 @@ def limited_app(app):
         return limited
 
     yield make
+    # Every session the second app's requests opened (its own scope) gives its connection back
+    # before the engine is disposed; otherwise one is collected still open (ResourceWarning).
+    close_all_sessions()
     for limited, ctx in reversed(contexts):
         _db.session.remove()
         if str(limited.config["RATELIMIT_STORAGE_URI"]).startswith("redis"):
