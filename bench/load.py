@@ -267,7 +267,7 @@ def run(kind: str, n: int, soak_seconds: float) -> dict:
     try:
         intake.prepare(uri, env)
         port = intake.free_port()
-        proc = intake.start_server(kind, port, env)
+        proc = intake.start_server(kind, port, env, intake.GUNICORN_THREADS)
         bodies = intake.order_bodies(port, 400)
         tokens = []
         for i in range(1, 9):
