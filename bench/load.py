@@ -303,6 +303,12 @@ def run(kind: str, n: int, soak_seconds: float) -> dict:
         minute = min(60.0, soak_seconds / 3)
         first = [s[2] for s in soak["samples"] if s[0] <= minute]
         last = [s[2] for s in soak["samples"] if s[0] >= soak["wall"] - minute]
+        # Where a drift comes from: each kind's p99 in the first and the last minute.
+        by_kind = {name: (pct([s[2] for s in soak["samples"] if s[1] == name and s[0] <= minute],
+                              0.99),
+                          pct([s[2] for s in soak["samples"]
+                               if s[1] == name and s[0] >= soak["wall"] - minute], 0.99))
+                   for name, _ in MIX}
         soak_errors = sum(1 for s in soak["samples"] if s[3] >= 500)
         stop.set()
         worker.join(timeout=30)
@@ -316,7 +322,7 @@ def run(kind: str, n: int, soak_seconds: float) -> dict:
             "track_ratio": track["rps"] / bare["rps"], "submit_ratio": submit["rps"] / insert["rps"],
             "bare": bare, "track": track, "insert": insert, "submit": submit,
             "soak_s": soak["wall"], "soak_rps": soak["rps"], "soak_target": rate,
-            "p99_first": pct(first, 0.99), "p99_last": pct(last, 0.99),
+            "p99_first": pct(first, 0.99), "p99_last": pct(last, 0.99), "by_kind": by_kind,
             "rss_start": rss_start, "rss_end": rss_end,
             "ledger": ok, "missing": missing, "doubled": doubled, "placed": len(ledger),
         }
@@ -349,6 +355,9 @@ def report(r: dict) -> str:
           f"p99 first {r['p99_first']:.1f} ms, last {r['p99_last']:.1f} ms (×{drift:.2f}, "
           f"goal ≤ 1.5); memory {r['rss_start'] // 1024} → {r['rss_end'] // 1024} MiB "
           f"({growth:+.1%}, goal ≤ +10%)")
+    print("soak p99   : " + ", ".join(f"{name} {a:.0f} → {b:.0f} ms"
+                                       for name, (a, b) in r["by_kind"].items())
+          + " (first → last minute)")
     print(f"ledger     : {'ok' if r['ledger'] else 'BAD'} — {r['placed']} orders acknowledged, "
           f"{r['missing']} not found exactly once, {r['doubled']} acknowledged twice")
     return (f"db={r['db']} rps={r['rps']:.1f} p50_ms={r['p50']:.1f} p99_ms={r['p99']:.1f} "

@@ -118,6 +118,10 @@ def app(tmp_path, server_database):
             _empty_tables(_db.engine)
         else:
             _db.create_all()
+        # The reference counter, as the migrations make it: the whole suite places and checks
+        # orders through the cached reference snapshot (services/reference.py), as deployed.
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO change_stamp (id, value) VALUES (2, 0)"))
         yield app
         _db.session.remove()
         _db.engine.dispose()
@@ -269,6 +273,10 @@ def count_queries(db):
 
             def __repr__(self) -> str:  # shows the statements when an assertion fails
                 return f"{len(statements)} queries:\n" + "\n".join(statements)
+
+            @property
+            def statements(self) -> list[str]:
+                return list(statements)
 
         try:
             yield Count()

@@ -67,6 +67,16 @@ class RepeatOrder(Conflict):
         self.earlier_code = earlier_code
 
 
+class TooManyOrders(Exception):
+    """This phone placed as many orders as the per-phone limit allows (HTTP 429): it may place
+    the next one in ``retry_after`` seconds. Not a field's fault, so not a DomainError: the
+    person gets the "please wait" page (or JSON) with the station's phone."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class ValidationFailed(Exception):
     """Several inputs are wrong at once; the view shows each message next to its field."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .contact import normalise_phone
 from .errors import N_, Bilingual, DomainError
@@ -175,6 +176,18 @@ def topic_format_errors(
 #: The repeat rule: an order from a phone that already has a live (not cancelled) order at the
 #: same place sharing a topic, placed within this window, is asked about before it is stored.
 REPEAT_WINDOW = timedelta(hours=24)
+
+
+def phone_wait(placed: int, oldest: datetime | None, limit: tuple[int, int] | None,
+               now: datetime) -> int:
+    """The per-phone placement limit (ORDER_PHONE_RATE_LIMIT: at most ``amount`` orders in any
+    ``seconds``, a rolling window over the orders actually placed; refused ones never count):
+    the seconds until this phone may place one more (0: now). ``placed`` is how many orders the
+    phone placed within the window, ``oldest`` the first of them."""
+    if limit is None or placed < limit[0] or oldest is None:
+        return 0
+    leaves = oldest + timedelta(seconds=limit[1])
+    return max(1, math.ceil((leaves - now).total_seconds()))
 
 
 @dataclass(frozen=True)

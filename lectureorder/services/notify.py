@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -72,22 +73,39 @@ class Defer(Exception):
 
 def enqueue(
     kind: str, *, key: str, recipient_kind: str, now: datetime, order: Order | None = None,
-    member_id: int | None = None, payload: dict | None = None,
+    order_id: int | None = None, member_id: int | None = None, payload: dict | None = None,
 ) -> int | None:
     """Queue one message unless one with the same key is queued already: a single
-    INSERT … ON CONFLICT (key) DO NOTHING. Returns the new row's id (None when it existed)."""
-    values = {
+    INSERT … ON CONFLICT (key) DO NOTHING. The order is ``order`` or, where it was stored
+    without an entity (placing one), ``order_id``. Returns the new row's id (None when it
+    existed)."""
+    values = message_values(kind, key=key, recipient_kind=recipient_kind, now=now,
+                            order_id=order.id if order is not None else order_id,
+                            member_id=member_id, payload=payload)
+    return db.session.execute(_enqueue_statement(db.session.get_bind().dialect.name),
+                              values).scalar()
+
+
+def message_values(kind: str, *, key: str | None, recipient_kind: str, now: datetime,
+                   order_id: int | None = None, member_id: int | None = None,
+                   payload: dict | None = None) -> dict:
+    """A queued message's columns, the one place they are worked out (``enqueue``; placing an
+    order on PostgreSQL writes its "received" message in the order's own statement)."""
+    return {
         "key": key, "kind": kind, "recipient_kind": recipient_kind, "member_id": member_id,
-        "order_id": order.id if order is not None else None, "payload": payload or {},
-        "status": NS.PENDING.value, "attempts": 0, "created_at": now, "last_error": "", "text": "",
+        "order_id": order_id, "payload": payload or {}, "status": NS.PENDING.value,
+        "attempts": 0, "created_at": now, "last_error": "", "text": "",
     }
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+@cache
+def _enqueue_statement(dialect: str):
     # On the table, not the entity: a Core statement skips the ORM's bulk-insert machinery
-    # (the row is never used as an object here).
+    # (the row is never used as an object here); built once, so each message only binds values.
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Notification.__table__
-    statement = (insert(table).values(**values)
-                 .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id))
-    return db.session.execute(statement).scalar()
+    return (insert(table).on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.id))
 
 
 def _flush() -> None:

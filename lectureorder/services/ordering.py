@@ -3,42 +3,63 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from ..domain.contact import last4_matches, new_order_code, normalise_order_code
 from ..domain.errors import (
     N_,
-    Bilingual,
     Conflict,
     DomainError,
     RepeatOrder,
+    TooManyOrders,
     ValidationFailed,
 )
 from ..domain.feasibility import Verdict
 from ..domain.formats import ALLOWED_PLACE_KINDS
 from ..domain.lifecycle import CANCELLABLE, OrderStatus
 from ..domain.orders import (
-    MAX_TOPICS,
     REPEAT_WINDOW,
     OrderRequest,
+    phone_wait,
     topic_format_errors,
     validate_order,
 )
 from ..extensions import db
 from ..models import (
+    AuditEvent,
     Feedback,
+    LectureSession,
+    Notification,
     Order,
     OrderRequestKey,
     Question,
     SessionStatus,
     Topic,
     User,
-    audit_row,
+    audit_values,
     order_topic,
 )
-from . import dispatch, notify, scheduling
+from ..models.stamp import REFERENCE_STAMP, stamp_subquery
+from . import dispatch, notify, reference, scheduling
 from .clock import local_today
 from .settings import DEFAULTS, Settings
 from .unit import flush_or_conflict
@@ -50,80 +71,285 @@ def active_topics() -> list[Topic]:
     ))
 
 
-def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
-                settings: Settings = DEFAULTS, check_repeat: bool = False) -> Order:
+@dataclass(frozen=True)
+class Asked:
+    text: str
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An order as just stored: what its answer, its confirmation and its one-time key need,
+    without loading it back. It reads like a new :class:`Order` (``order_status_json`` takes
+    either): submitted, no session, no feedback, its topics in menu order."""
+
+    id: int
+    code: str
+    format: str
+    earliest: date
+    latest: date
+    requester_phone: str | None
+    topics: tuple[reference.TopicRef, ...]
+    questions: tuple[Asked, ...]
+    status: str = OrderStatus.SUBMITTED
+    lecture_session: None = None
+    feedback: None = None
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status in CANCELLABLE
+
+
+def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
+          settings: Settings = DEFAULTS, check_repeat: bool = False,
+          limit_phone: bool = False) -> Placed:
     """Validate and store an order, with its audit event and its "received" message; raises
     ValidationFailed with every problem. With ``check_repeat`` (where a person orders and has
     not confirmed yet: the form, 代下单, the API) it raises RepeatOrder when the same phone
-    ordered a talk on one of these topics at the same place within 24 hours.
+    ordered a talk on one of these topics at the same place within 24 hours; with
+    ``limit_phone`` (the public form and the API) TooManyOrders when the phone has placed as
+    many orders as ``settings.order_phone_limit`` allows.
 
     Nothing here ranks members or touches member or kit rows: the order waits as ``submitted``
     for the next dispatch pass (``dispatch.dispatch_pending``), so concurrent placements never
-    queue behind each other. ``settings`` is for the rules an order is checked against."""
-    topics = _asked_topics(req.topics)
+    queue behind each other. What it is checked against is the process's reference snapshot;
+    one statement reads the reference counter (is that snapshot still current? if not, the
+    checks run again on a fresh one) with the phone's recent orders (the limit and the repeat
+    rule); what it writes goes as prepared INSERTs, no entity is built. ``settings`` is for
+    the rules an order is checked against."""
+    ref = reference.cached()
+    fresh = ref is None
+    if fresh:
+        ref = reference.current()
+    while True:
+        cleaned, place, asked = _checked(req, ref, now=now, settings=settings)
+        seen = _recent(cleaned, asked, now=now, limit=settings.order_phone_limit)
+        if fresh or reference.still_current(ref, seen.stamp):
+            break
+        ref, fresh = reference.current(), True  # the reference data changed: check again
+    if limit_phone and (wait := phone_wait(seen.placed, seen.oldest,
+                                           settings.order_phone_limit, now)):
+        raise TooManyOrders(wait)
+    if check_repeat and seen.repeat_id is not None:
+        _refuse_repeat(seen.repeat_id, place, asked)
+
+    order_id, code = _store(
+        {
+            "status": OrderStatus.SUBMITTED, "format": cleaned.format,
+            "place_kind": cleaned.place_kind, "township_id": place.township_id,
+            "village_id": None, "school_id": None, "market_id": None,
+            f"{cleaned.place_kind}_id": place.id,
+            "audience_type": cleaned.audience_type, "audience_size": cleaned.audience_size,
+            "earliest": cleaned.earliest, "latest": cleaned.latest,
+            "language": cleaned.language, "timing": cleaned.timing,
+            "requester_name": cleaned.requester_name, "requester_org": cleaned.requester_org,
+            "requester_phone": cleaned.phone, "channel": cleaned.channel,
+            "notes": cleaned.notes, "created_at": now, "updated_at": now,
+            "created_by_id": actor.id if actor is not None else None,
+        },
+        topic_ids=[t.id for t in asked],
+        audit=audit_values("order", None, "submit", now=now, actor=actor,
+                           label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
+                           detail={"channel": cleaned.channel})
+        | {"actor_id": actor.id if actor is not None else None},
+        message=notify.message_values("order_received", key=None, recipient_kind="requester",
+                                      now=now),
+    )
+    if cleaned.questions:
+        # Each question under the order's first topic (a coordinator may move it when publishing).
+        db.session.execute(_INSERT_QUESTIONS, [
+            {"order_id": order_id, "text": q, "position": i, "origin": "order",
+             "topic_id": asked[0].id, "created_at": now}
+            for i, q in enumerate(cleaned.questions)])
+    return Placed(id=order_id, code=code, format=cleaned.format, earliest=cleaned.earliest,
+                  latest=cleaned.latest, requester_phone=cleaned.phone, topics=asked,
+                  questions=tuple(Asked(q) for q in cleaned.questions))
+
+
+def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
+                settings: Settings = DEFAULTS, check_repeat: bool = False) -> Order:
+    """:func:`place`, then the stored order as an entity (campaigns, tests: whatever goes on
+    working with it in the same transaction)."""
+    placed = place(req, now=now, actor=actor, settings=settings, check_repeat=check_repeat)
+    return db.session.get(Order, placed.id)
+
+
+_ORDERS = Order.__table__
+_INSERT_TOPICS = insert(order_topic)
+_INSERT_QUESTIONS = insert(Question.__table__)
+_INSERT_AUDIT = insert(AuditEvent.__table__)
+
+
+def received_key(order_id: int) -> str:
+    """The "received" message's key: one per order, so it is never queued twice."""
+    return f"order:{order_id}:received"
+
+
+def _store(values: dict, *, topic_ids: list[int], audit: dict, message: dict) -> tuple[int, str]:
+    """Write the order with a new code, its topics, its audit event and its "received" message
+    (``audit`` and ``message`` without the order's id, which the order's INSERT makes): on
+    PostgreSQL one statement (data-modifying CTEs; a round trip, not four), elsewhere four. A
+    code already taken writes nothing (INSERT … ON CONFLICT (code) DO NOTHING) and another code
+    is tried. Returns the order's id and code."""
+    pg = db.session.get_bind().dialect.name == "postgresql"
+    for _ in range(20):
+        code = new_order_code()
+        row = {**values, "code": code}
+        message = message | {"payload": {"code": code}}
+        if pg:
+            params = {f"o_{k}": v for k, v in row.items()}
+            params |= {f"a_{k}": v for k, v in audit.items() if k != "entity_id"}
+            params |= {f"m_{k}": v for k, v in message.items() if k not in ("key", "order_id")}
+            statement = _pg_placement(tuple(sorted(row)))
+            order_id = db.session.execute(statement, params | {"topic_ids": topic_ids}).scalar()
+            if order_id is not None:
+                return order_id, code
+            continue
+        order_id = db.session.execute(_order_insert(), row).scalar()
+        if order_id is not None:
+            db.session.execute(_INSERT_TOPICS, [{"order_id": order_id, "topic_id": t}
+                                                for t in topic_ids])
+            db.session.execute(_INSERT_AUDIT, audit | {"entity_id": order_id})
+            notify.enqueue(message["kind"], key=received_key(order_id),
+                           recipient_kind=message["recipient_kind"], now=message["created_at"],
+                           order_id=order_id, payload=message["payload"])
+            return order_id, code
+    raise RuntimeError("could not find a free order code")  # 31^6 codes: practically unreachable
+
+
+@cache
+def _order_insert():
+    return (sqlite_insert(_ORDERS).on_conflict_do_nothing(index_elements=["code"])
+            .returning(_ORDERS.c.id))
+
+
+@cache
+def _pg_placement(order_columns: tuple[str, ...]):
+    """WITH placed AS (INSERT INTO "order" … ON CONFLICT (code) DO NOTHING RETURNING id),
+    INSERT INTO order_topic / audit_event / notification … SELECT … FROM placed, SELECT id FROM
+    placed. Every part sees the one new row or, when the code was taken, none (nothing written).
+    Built once per set of order columns; its values are bound parameters named o_*, a_*, m_*
+    and topic_ids."""
+    audit_table, note_table = AuditEvent.__table__, Notification.__table__
+
+    def bound(prefix: str, column) -> object:  # typed: psycopg's dialect casts each parameter
+        return bindparam(f"{prefix}_{column.name}", type_=column.type)
+
+    # Inside a CTE the columns' Python-side defaults are not filled in: they are written out.
+    defaults = {c.name: literal(c.default.arg, c.type) for c in _ORDERS.c
+                if c.name not in order_columns and c.default is not None and c.default.is_scalar}
+    placed = (pg_insert(_ORDERS)
+              .values({name: bound("o", _ORDERS.c[name]) for name in order_columns} | defaults)
+              .on_conflict_do_nothing(index_elements=["code"])
+              .returning(_ORDERS.c.id)
+              .cte("placed"))
+    topics = insert(order_topic).from_select(
+        ["order_id", "topic_id"],
+        select(placed.c.id, func.unnest(bindparam("topic_ids", type_=ARRAY(Integer))))
+    ).cte("placed_topics")
+    audit_columns = [c for c in audit_table.c if c.name not in ("id", "entity_id")]
+    audit = insert(audit_table).from_select(
+        [c.name for c in audit_columns] + ["entity_id"],
+        select(*(bound("a", c) for c in audit_columns), placed.c.id),
+    ).cte("placed_audit")
+    note_columns = [c for c in note_table.c if c.name in (
+        "kind", "recipient_kind", "member_id", "payload", "status", "attempts", "created_at",
+        "last_error", "text")]
+    key = literal("order:") + cast(placed.c.id, String) + literal(":received")  # received_key
+    message = insert(note_table).from_select(
+        [c.name for c in note_columns] + ["order_id", "key"],
+        select(*(bound("m", c) for c in note_columns), placed.c.id, key),
+    ).cte("placed_message")
+    return select(placed.c.id).add_cte(topics, audit, message)
+
+
+def _checked(req: OrderRequest, ref: reference.Reference, *, now: datetime,
+             settings: Settings) -> tuple[OrderRequest, reference.PlaceRef,
+                                          tuple[reference.TopicRef, ...]]:
+    """The order's own checks against ``ref``: the request's fields, the place, whether it can
+    happen at all; the cleaned request, its place and its topics in menu order."""
     cleaned, errors = validate_order(
-        req, today=local_today(now), topic_formats=_formats_of(topics),
-        allowed_place_kinds=ALLOWED_PLACE_KINDS, topic_titles=_titles_of(topics),
+        req, today=local_today(now), topic_formats=ref.formats,
+        allowed_place_kinds=ALLOWED_PLACE_KINDS, topic_titles=ref.titles,
     )
     place = None
     if not any(e.field == "place" for e in errors):
         try:
-            place = scheduling.load_place(cleaned.place_kind, cleaned.place_id)
+            place = scheduling.checked_place(cleaned.place_kind,
+                                             ref.find_place(cleaned.place_kind, cleaned.place_id))
         except DomainError as exc:
             errors.append(exc)
     ValidationFailed.collect(errors)
     # Only orders that can happen: none is told "received" for a time that cannot exist.
     verdict = scheduling.can_happen(cleaned.format, cleaned.place_kind, place, cleaned.earliest,
-                                    cleaned.latest, now=now, settings=settings)
+                                    cleaned.latest, now=now, settings=settings, ref=ref)
     ValidationFailed.collect(list(verdict.errors))
-    if check_repeat:
-        _refuse_repeat(cleaned, place, topics, now)
-
     # In menu order, as the relationship loads them, so the answer reads the same either way.
-    asked = sorted((topics[c] for c in cleaned.topics), key=lambda t: (t.position, t.id))
-    order = Order(
-        code=_unused_code(), status=OrderStatus.SUBMITTED, format=cleaned.format,
-        place_kind=cleaned.place_kind, township_id=place.township_id,
-        audience_type=cleaned.audience_type, audience_size=cleaned.audience_size,
-        earliest=cleaned.earliest, latest=cleaned.latest, language=cleaned.language,
-        timing=cleaned.timing,
-        requester_name=cleaned.requester_name, requester_org=cleaned.requester_org,
-        requester_phone=cleaned.phone, channel=cleaned.channel, notes=cleaned.notes,
-        created_at=now, updated_at=now, created_by=actor,
-        topics=asked,
-        # Known empty: reading them (the API's answer) then needs no query.
-        offers=[], lecture_session=None, feedback=None,
-        # Each question under the order's first topic (a coordinator may move it when publishing).
-        questions=[Question(text=q, position=i, origin="order", topic=asked[0], created_at=now)
-                   for i, q in enumerate(cleaned.questions)],
-    )
-    setattr(order, f"{cleaned.place_kind}_id", place.id)
-    db.session.add(order)
-    db.session.flush()
-    audit_row("order", order.id, "submit", now=now, actor=actor,
-              label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
-              detail={"channel": order.channel})
-    notify.enqueue("order_received", key=f"order:{order.id}:received", recipient_kind="requester",
-                   order=order, now=now, payload={"code": order.code})
-    return order
+    asked = tuple(sorted((ref.topics[c] for c in cleaned.topics),
+                         key=lambda t: (t.position, t.id)))
+    return cleaned, place, asked
 
 
-def _refuse_repeat(cleaned: OrderRequest, place, topics: dict[str, Topic], now: datetime) -> None:
-    """The repeat rule (domain/orders.REPEAT_WINDOW) as one small query, no entities: a live
-    order from the same phone, at the same place, sharing a topic, placed within the window."""
-    same_place = {"village": Order.village_id, "school": Order.school_id,
-                  "market": Order.market_id}[cleaned.place_kind]
-    earlier = db.session.execute(
-        select(Order.code, Topic.code)
+@dataclass(frozen=True)
+class Recent:
+    """What one statement says before an order is stored: the reference counter, and of the
+    phone's orders how many it placed within the limit's window (and when the first of them),
+    and the newest live order that would make this one a repeat."""
+
+    stamp: int | None
+    placed: int
+    oldest: datetime | None
+    repeat_id: int | None
+
+
+_PLACE_COLUMNS = {"village": Order.village_id, "school": Order.school_id,
+                  "market": Order.market_id}
+
+
+def _recent_statement(kind: str):
+    """One aggregate row, whatever the phone's history (none: zeros and NULLs): the counter
+    as a scalar subquery; the limit's count and first time; the repeat rule
+    (domain/orders.REPEAT_WINDOW: a live order from the same phone at the same place sharing a
+    topic, placed within the window) as the newest matching order's id. The phone's index
+    bounds the rows read to its orders of the longer window."""
+    in_limit = Order.created_at >= bindparam("limit_since")
+    repeat = and_(Order.place_kind == kind, _PLACE_COLUMNS[kind] == bindparam("place_id"),
+                  order_topic.c.topic_id.in_(bindparam("topic_ids", expanding=True)),
+                  Order.created_at >= bindparam("repeat_since"),
+                  Order.status != OrderStatus.CANCELLED)
+    return (select(stamp_subquery(REFERENCE_STAMP),
+                   func.count(distinct(case((in_limit, Order.id)))),
+                   func.min(case((in_limit, Order.created_at))),
+                   func.max(case((repeat, Order.id))))
+            .select_from(Order)
+            .join(order_topic, order_topic.c.order_id == Order.id)
+            .where(Order.requester_phone == bindparam("phone"),
+                   Order.created_at >= bindparam("since")))
+
+
+_RECENT = {kind: _recent_statement(kind) for kind in _PLACE_COLUMNS}
+
+
+def _recent(cleaned: OrderRequest, asked: tuple[reference.TopicRef, ...], *, now: datetime,
+            limit: tuple[int, int] | None) -> Recent:
+    limit_since = now - timedelta(seconds=limit[1]) if limit else now
+    repeat_since = now - REPEAT_WINDOW
+    stamp, placed, oldest, repeat_id = db.session.execute(_RECENT[cleaned.place_kind], {
+        "phone": cleaned.phone, "place_id": cleaned.place_id, "topic_ids": [t.id for t in asked],
+        "limit_since": limit_since, "repeat_since": repeat_since,
+        "since": min(limit_since, repeat_since),
+    }).one()
+    return Recent(stamp=stamp, placed=placed or 0, oldest=oldest, repeat_id=repeat_id)
+
+
+def _refuse_repeat(repeat_id: int, place, asked: tuple[reference.TopicRef, ...]) -> None:
+    """Ask before storing a second order (the rare path: one more small query for the words)."""
+    code, topic_ids = db.session.execute(
+        select(Order.code, func.min(order_topic.c.topic_id))
         .join(order_topic, order_topic.c.order_id == Order.id)
-        .join(Topic, Topic.id == order_topic.c.topic_id)
-        .where(Order.requester_phone == cleaned.phone, Order.place_kind == cleaned.place_kind,
-               same_place == cleaned.place_id, Topic.code.in_(cleaned.topics),
-               Order.created_at >= now - REPEAT_WINDOW, Order.status != OrderStatus.CANCELLED)
-        .order_by(Order.id.desc()).limit(1)).first()
-    if earlier is not None:
-        code, topic = earlier
-        raise RepeatOrder(code, talk=_titles_of(topics)[topic], place=place.name)
+        .where(Order.id == repeat_id, order_topic.c.topic_id.in_([t.id for t in asked]))
+        .group_by(Order.code)).one()
+    talk = next(t for t in asked if t.id == topic_ids).bilingual
+    raise RepeatOrder(code, talk=talk, place=place.name)
 
 
 @dataclass(frozen=True)
@@ -144,10 +370,11 @@ def earlier_answer(once: Once) -> OrderRequestKey | None:
     return row
 
 
-def remember(once: Once, order: Order, *, now: datetime, answer: dict | None = None) -> None:
+def remember(once: Once, order: Order | Placed, *, now: datetime,
+             answer: dict | None = None) -> None:
     """Keep the key with the order it made (in the same transaction as the order), and the
     answer to replay. Two racing requests with one key: the unique key lets one commit."""
-    db.session.add(OrderRequestKey(key=once.key, body_hash=once.body_hash, order=order,
+    db.session.add(OrderRequestKey(key=once.key, body_hash=once.body_hash, order_id=order.id,
                                    response=answer, created_at=now))
 
 
@@ -156,15 +383,16 @@ def possible(fmt: str, place_kind: str, place_id: int | None, topic_codes: tuple
              settings: Settings = DEFAULTS) -> Verdict:
     """The order form's live answer before anything is sent: can an order with this format,
     place, topics and window happen, and if not why and on which days next. The same rules
-    ``place_order`` refuses with, so the preview and the answer never disagree."""
-    topics = _asked_topics(topic_codes)
+    ``place`` refuses with, so the preview and the answer never disagree."""
+    ref = reference.current()
     wanted = tuple(dict.fromkeys(c.strip() for c in topic_codes if c and c.strip()))
-    mismatched = topic_format_errors(wanted, fmt, _formats_of(topics), _titles_of(topics))
+    mismatched = topic_format_errors(wanted, fmt, ref.formats, ref.titles)
     if mismatched:
         return Verdict(False, tuple(mismatched))
     try:  # a place of the wrong kind for the format, a market without a rule: the slot rules say
-        return scheduling.can_happen(fmt, place_kind, scheduling.load_place(place_kind, place_id),
-                                     earliest, latest, now=now, settings=settings)
+        place = scheduling.checked_place(place_kind, ref.find_place(place_kind, place_id))
+        return scheduling.can_happen(fmt, place_kind, place, earliest, latest, now=now,
+                                     settings=settings, ref=ref)
     except DomainError as exc:
         return Verdict(False, (exc,))
 
@@ -172,42 +400,19 @@ def possible(fmt: str, place_kind: str, place_id: int | None, topic_codes: tuple
 def first_possible_day(order: Order, *, now: datetime, settings: Settings = DEFAULTS) -> date | None:
     """For an order still waiting for a member: the first day its window can really hold the
     talk (for "the next possible day": the next market day, the next school day…); None once
-    it is scheduled or past, or when no day is left in its window."""
+    it is scheduled or past, or when no day is left in its window (or its place is gone)."""
     if order.status not in (OrderStatus.SUBMITTED, OrderStatus.OFFERED):
         return None
     earliest = max(order.earliest, local_today(now))
     if earliest > order.latest:
         return None
-    verdict = scheduling.can_happen(order.format, order.place_kind, order.place, earliest,
-                                    order.latest, now=now, settings=settings)
+    ref = reference.current()
+    place = ref.find_place(order.place_kind, order.place_id)
+    if place is None:
+        return None
+    verdict = scheduling.can_happen(order.format, order.place_kind, place, earliest,
+                                    order.latest, now=now, settings=settings, ref=ref)
     return verdict.first_day
-
-
-def _formats_of(topics: dict[str, Topic]) -> dict[str, set[str]]:
-    return {code: set(t.formats or ()) for code, t in topics.items()}
-
-
-def _titles_of(topics: dict[str, Topic]) -> dict[str, Bilingual]:
-    return {code: Bilingual(t.title_zh, t.title_en) for code, t in topics.items()}
-
-
-def _asked_topics(codes) -> dict[str, Topic]:
-    """The active topics among those asked for, by code: all that validation looks up."""
-    wanted = {c.strip() for c in codes if c and c.strip()}
-    if not wanted:
-        return {}
-    if len(wanted) > MAX_TOPICS:  # refused anyway; the message still names every unknown one
-        return {t.code: t for t in active_topics()}
-    return {t.code: t for t in db.session.scalars(
-        select(Topic).where(Topic.active.is_(True), Topic.code.in_(wanted)))}
-
-
-def _unused_code() -> str:
-    for _ in range(20):
-        code = new_order_code()
-        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
-            return code
-    raise RuntimeError("could not find a free order code")  # 31^6 codes: practically unreachable
 
 
 def find_order(code: str, last4: str) -> Order | None:
@@ -215,10 +420,18 @@ def find_order(code: str, last4: str) -> Order | None:
     code = normalise_order_code(code)
     if not code or len(code) > 12:
         return None
-    order = db.session.scalar(select(Order).where(Order.code == code))
+    order = db.session.scalars(_TRACKED, {"code": code}).unique().first()
     if order is None or not order.requester_phone:
         return None
     return order if last4_matches(order.requester_phone, last4) else None
+
+
+# An order as its status answer reads it (topics, session and its member, rating, questions),
+# in one query: a tracked order is looked at over and over, each time by someone waiting.
+_TRACKED = (select(Order).where(Order.code == bindparam("code"))
+            .options(joinedload(Order.topics), joinedload(Order.questions),
+                     joinedload(Order.feedback),
+                     joinedload(Order.lecture_session).joinedload(LectureSession.lead_member)))
 
 
 MAX_REASON = 200

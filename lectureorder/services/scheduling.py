@@ -25,7 +25,7 @@ from ..models import (
     Village,
     record_event,
 )
-from . import notify
+from . import notify, reference
 from .screenings_admin import film_season_overrides
 from .settings import DEFAULTS, Settings
 
@@ -48,9 +48,15 @@ BUFFERS = av.DEFAULT_BUFFERS
 
 def load_place(kind: str, place_id: int | None) -> Village | School | Market:
     model = PLACE_MODELS.get(kind)
-    if model is None:
+    place = db.session.get(model, place_id) if model is not None and place_id is not None else None
+    return checked_place(kind, place)
+
+
+def checked_place(kind: str, place):
+    """The one rule for which place an order or a slot may name: a known kind, a place in the
+    list, a market still held. ``place`` is a row or a reference snapshot's entry (or None)."""
+    if kind not in PLACE_MODELS:
         raise DomainError("place", N_("Please choose a village, school or market."))
-    place = db.session.get(model, place_id) if place_id is not None else None
     if place is None:
         raise DomainError("place", N_("This place is not in our list."))
     if kind == "market" and not place.active:
@@ -58,14 +64,16 @@ def load_place(kind: str, place_id: int | None) -> Village | School | Market:
     return place
 
 
-def slot_settings(settings: Settings = DEFAULTS, fmt: str | None = None) -> fm.SlotSettings:
+def slot_settings(settings: Settings = DEFAULTS, fmt: str | None = None, *,
+                  film: dict | None = None) -> fm.SlotSettings:
     """The slot rules' policy; with ``fmt`` other than a screening, the film season (one
-    query) is left at its default, which no other format reads."""
-    film = {"film_season_all_year": settings.film_season_all_year}
+    query) is left at its default, which no other format reads. ``film`` is the stored season
+    already read (the reference snapshot's), instead of that query."""
+    season = {"film_season_all_year": settings.film_season_all_year}
     if fmt is None or fmt == fm.Format.MOBILE_FILM:
         # The film season coordinators store wins over the configured default.
-        film |= film_season_overrides()
-    return fm.SlotSettings(min_lead_hours=settings.slot_min_lead_hours, **film)
+        season |= film_season_overrides() if film is None else film
+    return fm.SlotSettings(min_lead_hours=settings.slot_min_lead_hours, **season)
 
 
 def market_rule(market: Market) -> cal.MarketRule:
@@ -156,15 +164,25 @@ def propose_slots(
 
 
 def can_happen(fmt: str, place_kind: str, place, earliest: date, latest: date, *,
-               now: datetime, settings: Settings = DEFAULTS) -> feasibility.Verdict:
+               now: datetime, settings: Settings = DEFAULTS,
+               ref: reference.Reference | None = None) -> feasibility.Verdict:
     """Whether the slot rules leave any time for this order at all (members and kit bookings
     aside), and if not why and the next days that would work; one place context covers the
-    window and the year ahead, so the answer costs one or two small queries."""
+    window and the year ahead. Blackouts, holiday overrides and the film season come from the
+    reference snapshot (``ref``, or the current one), so the answer costs no query but the
+    active kits' for a screening."""
+    ref = ref or reference.current()
     today = now.astimezone(cal.TZ).date()
     horizon = max(latest, today + timedelta(days=feasibility.LOOK_AHEAD_DAYS))
-    ctx = place_context(place_kind, place, earliest, horizon,
-                        with_kits=fmt == fm.Format.MOBILE_FILM, kit_bookings=False)
-    return feasibility.check(fmt, ctx, earliest, latest, now, slot_settings(settings, fmt))
+    kits: tuple = ()
+    if fmt == fm.Format.MOBILE_FILM:  # every active kit, as if free: the booking gate decides
+        kits = tuple(fm.KitAvailability(kit_id=kit_id) for kit_id in active_kit_ids())
+    ctx = build_place_context(place_kind, place, earliest, horizon,
+                              blackouts=ref.township_blackouts(place.township_id),
+                              overrides=ref.overrides if place_kind == "school" else (),
+                              kits=kits)
+    return feasibility.check(fmt, ctx, earliest, latest, now,
+                             slot_settings(settings, fmt, film=ref.film))
 
 
 def member_time(member: Member, lo: datetime, hi: datetime) -> av.Member:

@@ -115,8 +115,14 @@ class Settings:
     # The app's SECRET_KEY: keys the requester codes, the phone digests and the rating links.
     # Never in a repr, and not part of equality (the defaults hold none).
     secret_key: str = field(default="", repr=False, compare=False)
+    # ORDER_PHONE_RATE_LIMIT as (orders, seconds), counted from the orders placed; None when
+    # rate limits are off (RATELIMIT_ENABLED false: tests, a dev box).
+    order_phone_limit: tuple[int, int] | None = (10, 86400)
 
     def __post_init__(self) -> None:
+        if self.order_phone_limit is not None and (
+                int(self.order_phone_limit[0]) < 1 or int(self.order_phone_limit[1]) < 1):
+            raise DomainError("ORDER_PHONE_RATE_LIMIT", N_("This setting must be 1 or more."))
         if self.dispatch_mode not in DISPATCH_MODES:
             raise DomainError("DISPATCH_MODE", N_("Unknown dispatch mode “%(name)s”."),
                               name=self.dispatch_mode)
@@ -148,7 +154,21 @@ class Settings:
             photo_max_per_session=int(config.get("PHOTO_MAX_PER_SESSION", 9)),
             notify=NotifySettings.from_config(config),
             secret_key=str(config.get("SECRET_KEY") or ""),
+            order_phone_limit=_one_limit(config, "ORDER_PHONE_RATE_LIMIT", "10 per day")
+            if config.get("RATELIMIT_ENABLED", True) else None,
         )
+
+
+def _one_limit(config: Mapping, name: str, default: str) -> tuple[int, int]:
+    """A limit written as Flask-Limiter writes them ("10 per day") as (amount, seconds); one
+    limit, not several."""
+    from limits import parse_many
+
+    try:
+        (item,) = parse_many(str(config.get(name) or default))
+    except ValueError:
+        raise DomainError(name, N_("Write one limit, such as “10 per day”.")) from None
+    return item.amount, item.get_expiry()
 
 
 def from_app(app) -> Settings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request
 
 from ..extensions import csrf, db
-from ..models import audit_row
+from ..models import insert_audit
 from ..services.clock import now_utc
 from .access import api_public
 
@@ -21,10 +21,9 @@ bp = Blueprint("bench", __name__)
 def insert():
     """The floor under any write: read a JSON body, insert one row, commit, answer 201."""
     data = request.get_json(silent=True)
-    event = audit_row("bench", 0, "insert", now=now_utc(), label="bench",
-                      detail={"keys": len(data) if isinstance(data, dict) else 0})
-    db.session.flush()
-    event_id = event.id  # read before the commit expires it: no second transaction to reload it
+    # One prepared INSERT … RETURNING id, the way placing an order writes each of its rows.
+    event_id = insert_audit("bench", 0, "insert", now=now_utc(), label="bench",
+                            detail={"keys": len(data) if isinstance(data, dict) else 0})
     db.session.commit()
     return jsonify({"id": event_id}), 201
 

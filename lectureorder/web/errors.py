@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from ..domain.errors import N_, Conflict, DomainError, RepeatOrder, ValidationFailed
+from ..domain.errors import N_, Conflict, DomainError, RepeatOrder, TooManyOrders, ValidationFailed
 from ..extensions import db
 from .forms import apply_errors
 from .i18n import error_message
@@ -37,8 +37,11 @@ MESSAGES: dict[int, str] = {
 }
 
 
+FALLBACK_MESSAGE = N_("Error")  # on its own line: Babel does not extract N_() inside gettext()
+
+
 def http_message(code: int) -> str:
-    return gettext(MESSAGES.get(code, N_("Error")))
+    return gettext(MESSAGES.get(code, FALLBACK_MESSAGE))
 
 
 def wants_json() -> bool:
@@ -163,11 +166,19 @@ def init_app(app: Flask) -> None:
     # Retry-After; the station phone stays on the page for whoever cannot wait.
     @app.errorhandler(429)
     def too_many(exc: HTTPException):
-        from flask_babel import ngettext
-
         from .limits import retry_after
 
-        seconds = retry_after(exc)
+        return _wait_response(retry_after(exc))
+
+    # The per-phone placement limit, counted from the orders placed (services/ordering.py).
+    @app.errorhandler(TooManyOrders)
+    def too_many_orders(exc: TooManyOrders):
+        db.session.rollback()
+        return _wait_response(exc.retry_after)
+
+    def _wait_response(seconds: int):
+        from flask_babel import ngettext
+
         minutes = max(1, -(-(seconds - 1) // 60))  # Retry-After rounds the window end up
         message = http_message(429)
         wait = ngettext("You can try again in %(num)s minute.",

@@ -41,7 +41,6 @@ LOGIN_ADDRESS_SCOPE = "login-address"
 REQUESTER_CODE_PHONE_SCOPE = "requester-code-phone"
 REQUESTER_CODE_ADDRESS_SCOPE = "requester-code-address"
 REQUESTER_ORDERS_ADDRESS_SCOPE = "requester-orders-address"
-ORDER_PHONE_SCOPE = "order-phone"
 ORDER_ADDRESS_SCOPE = "order-address"
 NO_VALUE = "-"  # an empty key would make Flask-Limiter skip the limit altogether
 
@@ -191,17 +190,6 @@ def requester_phone_key() -> str:
     return phone_bucket(_body_value("phone"))
 
 
-def order_phone_key() -> str:
-    """The requester phone of an order being placed: the form's ``phone`` or the API body's
-    ``requester.phone``."""
-    value = request.form.get("phone") if request.form else None
-    if value is None and request.is_json:
-        data = request.get_json(silent=True)
-        requester = data.get("requester") if isinstance(data, dict) else None
-        value = requester.get("phone") if isinstance(requester, dict) else None
-    return phone_bucket(value if isinstance(value, str) else "")
-
-
 def account_name(username: str | None) -> str:
     return (username or "").strip().casefold()
 
@@ -266,25 +254,14 @@ def requester_orders_limit(methods: list[str] | None = None) -> Callable:
                                 methods=methods)
 
 
-def _placed(response) -> bool:
-    return response.status_code in (201, 302)  # the API's Created, the form's redirect
-
-
 def placement_limits(methods: list[str] | None = None) -> Callable:
-    """Placing orders (public form and API): ORDER_PHONE_RATE_LIMIT per requester phone,
-    counted for orders placed (a refused form costs nothing), and ORDER_ADDRESS_RATE_LIMIT per
-    address for every attempt, so nobody floods a stranger's phone through the order form."""
-    per_phone = limiter.shared_limit(_config_limit("ORDER_PHONE_RATE_LIMIT"),
-                                     scope=ORDER_PHONE_SCOPE, key_func=order_phone_key,
-                                     methods=methods, deduct_when=_placed)
-    per_address = limiter.shared_limit(_config_limit("ORDER_ADDRESS_RATE_LIMIT"),
-                                       scope=ORDER_ADDRESS_SCOPE, key_func=client_address,
-                                       methods=methods)
-
-    def wrap(view: Callable) -> Callable:
-        return per_address(per_phone(view))
-
-    return wrap
+    """Placing orders (public form and API): ORDER_ADDRESS_RATE_LIMIT per address for every
+    attempt, so nobody floods a stranger's phone through the order form. The per-phone limit
+    (ORDER_PHONE_RATE_LIMIT) counts the orders placed themselves, in the database, in the
+    statement placing one runs anyway (``ordering.place(limit_phone=True)``)."""
+    return limiter.shared_limit(_config_limit("ORDER_ADDRESS_RATE_LIMIT"),
+                                scope=ORDER_ADDRESS_SCOPE, key_func=client_address,
+                                methods=methods)
 
 
 class CodeTries:
@@ -399,15 +376,17 @@ def retry_after(exc: HTTPException | None = None) -> int:
     """Seconds until the limit that refused this request lets it through again."""
     try:
         current = limiter.current_limit
-        seconds = current.reset_at - wall_clock() if current else 60
+        # The window's end, never more than one window away (the store rounds its expiry up).
+        seconds = (min(current.reset_at - wall_clock(), current.limit.get_expiry())
+                   if current else 60)
     except Exception:  # noqa: BLE001 - a storage hiccup must not turn a 429 into a 500
         seconds = 60
     return max(1, round(seconds))
 
 
 def _account_retry_after(response):
-    """Flask-Limiter writes the address limit's window into Retry-After after every view; an
-    account's wait is what a refused login must wait, so it is put back afterwards."""
+    """A refused login waits for its account, not for the address limit's window: its
+    Retry-After is the account's wait."""
     seconds = g.pop("account_retry_after", None)
     if seconds is not None and response.status_code == 429:
         response.headers["Retry-After"] = str(seconds)

@@ -242,17 +242,16 @@ def _slot_page(fmt, kind, place_id, earliest, latest, after, limit, now):
 
 @bp.post("/orders")
 @api_public
-@placement_limits()  # per requester phone and per address, with the order form
+@placement_limits()  # per address, with the order form (per phone: ordering.place)
 def place_order():
     data = body()
     once = _idempotency(data)
     if once is not None and (earlier := ordering.earlier_answer(once)) is not None:
         return jsonify(earlier.response), 201
     now = now_utc()
-    order = ordering.place_order(order_request(data), now=now, settings=edge.settings(),
-                                 check_repeat=data.get("confirm_repeat") is not True)
-    # Built before the commit, from what is in memory (a new order has no session, offers or
-    # feedback): after it every attribute is expired and would be loaded again, four queries.
+    order = ordering.place(order_request(data), now=now, settings=edge.settings(),
+                           check_repeat=data.get("confirm_repeat") is not True, limit_phone=True)
+    # From what was just stored (a new order has no session, offers or feedback): no query.
     answer = order_status_json(order)
     if once is None:
         db.session.commit()

@@ -396,11 +396,11 @@ def new_order():
     errors = domain_errors(form)
     form.issue_once()
     if form.validate_on_submit():
-        item = order_form.submit(form, errors, channel=form.channel.data, staff=True)
-        if item is not None:
-            flash(gettext("Order %(code)s placed. Read the code to the caller.", code=item.code),
+        code = order_form.submit(form, errors, channel=form.channel.data, staff=True)
+        if code is not None:
+            flash(gettext("Order %(code)s placed. Read the code to the caller.", code=code),
                   "success")
-            return redirect(url_for(".order", code=item.code))
+            return redirect(url_for(".order", code=code))
     return render_template("coord/new_order.html", form=form,
                            repeat=isinstance(errors.error, RepeatOrder)), errors.status
 

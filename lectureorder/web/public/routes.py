@@ -67,7 +67,7 @@ def topic(topic_code: str):
 
 @bp.route("/orders/new", methods=["GET", "POST"])
 @public
-@placement_limits(methods=["POST"])  # per requester phone and per address, with the API
+@placement_limits(methods=["POST"])  # per address, with the API (per phone: ordering.place)
 def new_order():
     form = PublicOrderForm()
     topics = ordering.active_topics()
@@ -82,10 +82,10 @@ def new_order():
         form.earliest.data = form.earliest.data or today
     form.issue_once()
     if form.validate_on_submit():
-        order = order_form.submit(form, errors, channel=form.public_channel())
-        if order is not None:
-            session[PLACED_KEY] = order.code
-            session[TRACK_KEY] = order.code
+        code = order_form.submit(form, errors, channel=form.public_channel())
+        if code is not None:
+            session[PLACED_KEY] = code
+            session[TRACK_KEY] = code
             return redirect(url_for(".placed"))
     return render_template("public/new_order.html", form=form, topics=topics,
                            repeat=isinstance(errors.error, RepeatOrder)), errors.status
