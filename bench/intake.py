@@ -70,9 +70,10 @@ def prepare(uri: str, env: dict[str, str]) -> None:
 
 
 def gunicorn_flags(threads: int) -> list[str]:
-    """The bench's own gunicorn flags (kept here, not in a config file): four workers, and with
-    ``threads`` > 1 the threaded worker, which also keeps client connections alive."""
-    flags = ["-w", "4"]
+    """The deployment's ``gunicorn.conf.py`` (keep-alive, worker recycling, the access log),
+    with the bench's own choices on top: four workers and, with ``threads`` > 1, the threaded
+    worker, which also keeps client connections alive."""
+    flags = ["-c", str(ROOT / "gunicorn.conf.py"), "-w", "4"]
     if threads > 1:
         flags += ["-k", "gthread", "--threads", str(threads)]
     return flags
@@ -81,7 +82,7 @@ def gunicorn_flags(threads: int) -> list[str]:
 def server_label(kind: str, threads: int) -> str:
     if kind == "sqlite":
         return "waitress --threads 8"
-    return "gunicorn " + " ".join(gunicorn_flags(threads))
+    return "gunicorn -c gunicorn.conf.py " + " ".join(gunicorn_flags(threads)[2:])
 
 
 def start_server(kind: str, port: int, env: dict[str, str], threads: int) -> subprocess.Popen:
@@ -124,8 +125,9 @@ def send(conn: http.client.HTTPConnection, method: str, path: str, body: dict | 
     return response.status, response.read()
 
 
-def order_bodies(port: int, n: int) -> list[dict]:
-    """Orders at the demo data's villages, field classes in the next two weeks."""
+def order_bodies(port: int, n: int, first: int = 0) -> list[dict]:
+    """Orders at the demo data's villages, field classes in the next two weeks; ``first``
+    offsets the requesters (a different phone each, from 1380000<first>)."""
     status, raw = request(port, "GET", "/api/v1/places")
     assert status == 200, raw
     places = json.loads(raw)
@@ -133,7 +135,7 @@ def order_bodies(port: int, n: int) -> list[dict]:
     villages = [v["id"] for t in townships for v in t.get("villages", [])]
     today = datetime.now(TZ).date()
     bodies = []
-    for i in range(n):
+    for i in range(first, first + n):
         bodies.append({
             "topics": ["anti_fraud"], "format": "field_class",
             "place": {"kind": "village", "id": villages[i % len(villages)]},

@@ -105,6 +105,9 @@ def register_extensions(app: Flask) -> None:
 
     init_safety(app)  # first: it sets the engine options db.init_app builds the engine with
     db.init_app(app)
+    from .web.read_only import init_app as init_read_only
+
+    init_read_only(app)  # a request that only read ends with COMMIT (keeps prepared plans)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

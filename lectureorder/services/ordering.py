@@ -48,6 +48,7 @@ from ..models import (
     AuditEvent,
     Feedback,
     LectureSession,
+    Member,
     Notification,
     Order,
     OrderRequestKey,
@@ -77,10 +78,29 @@ class Asked:
 
 
 @dataclass(frozen=True)
-class Placed:
-    """An order as just stored: what its answer, its confirmation and its one-time key need,
-    without loading it back. It reads like a new :class:`Order` (``order_status_json`` takes
-    either): submitted, no session, no feedback, its topics in menu order."""
+class MemberName:
+    name: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    status: str
+    start: datetime
+    end: datetime
+    venue: str
+    lead_member: MemberName
+
+
+@dataclass(frozen=True)
+class Rating:
+    rating: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as its status answer reads it (``order_status_json`` takes this or an
+    :class:`Order`), without building entities: one just placed (submitted, no session, no
+    rating) or one looked up by someone tracking it (:func:`order_status`)."""
 
     id: int
     code: str
@@ -88,11 +108,11 @@ class Placed:
     earliest: date
     latest: date
     requester_phone: str | None
-    topics: tuple[reference.TopicRef, ...]
+    topics: tuple
     questions: tuple[Asked, ...]
     status: str = OrderStatus.SUBMITTED
-    lecture_session: None = None
-    feedback: None = None
+    lecture_session: Slot | None = None
+    feedback: Rating | None = None
 
     @property
     def cancellable(self) -> bool:
@@ -101,7 +121,7 @@ class Placed:
 
 def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
           settings: Settings = DEFAULTS, check_repeat: bool = False,
-          limit_phone: bool = False) -> Placed:
+          limit_phone: bool = False) -> OrderView:
     """Validate and store an order, with its audit event and its "received" message; raises
     ValidationFailed with every problem. With ``check_repeat`` (where a person orders and has
     not confirmed yet: the form, 代下单, the API) it raises RepeatOrder when the same phone
@@ -160,7 +180,7 @@ def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
             {"order_id": order_id, "text": q, "position": i, "origin": "order",
              "topic_id": asked[0].id, "created_at": now}
             for i, q in enumerate(cleaned.questions)])
-    return Placed(id=order_id, code=code, format=cleaned.format, earliest=cleaned.earliest,
+    return OrderView(id=order_id, code=code, format=cleaned.format, earliest=cleaned.earliest,
                   latest=cleaned.latest, requester_phone=cleaned.phone, topics=asked,
                   questions=tuple(Asked(q) for q in cleaned.questions))
 
@@ -370,7 +390,7 @@ def earlier_answer(once: Once) -> OrderRequestKey | None:
     return row
 
 
-def remember(once: Once, order: Order | Placed, *, now: datetime,
+def remember(once: Once, order: Order | OrderView, *, now: datetime,
              answer: dict | None = None) -> None:
     """Keep the key with the order it made (in the same transaction as the order), and the
     answer to replay. Two racing requests with one key: the unique key lets one commit."""
@@ -417,21 +437,69 @@ def first_possible_day(order: Order, *, now: datetime, settings: Settings = DEFA
 
 def find_order(code: str, last4: str) -> Order | None:
     """The order for this code and phone; None for any mismatch (never says which part)."""
+    code = _tracked_code(code)
+    order = db.session.scalars(_TRACKED, {"code": code}).unique().first() if code else None
+    return order if order is not None and _phone_matches(order.requester_phone, last4) else None
+
+
+def order_status(code: str, last4: str) -> OrderView | None:
+    """:func:`find_order` for the status answer alone (the API's track, asked again and again
+    by someone waiting): the same checks, one statement, no entities."""
+    code = _tracked_code(code)
+    rows = db.session.execute(_STATUS, {"code": code}).all() if code else []
+    if not rows or not _phone_matches(rows[0].requester_phone, last4):
+        return None
+    first = rows[0]
+    topics = {r.topic_id: r for r in rows}.values()
+    questions = {r.question_id: r for r in rows if r.question_id is not None}.values()
+    return OrderView(
+        id=first.id, code=first.code, format=first.format, earliest=first.earliest,
+        latest=first.latest, requester_phone=first.requester_phone, status=first.status,
+        topics=tuple(reference.TopicRef(t.topic_id, t.topic_code, t.title_zh, t.title_en,
+                                        frozenset(), t.topic_position)
+                     for t in sorted(topics, key=lambda t: (t.topic_position, t.topic_id))),
+        questions=tuple(Asked(q.question_text) for q in
+                        sorted(questions, key=lambda q: (q.question_position, q.question_id))),
+        lecture_session=None if first.session_status is None else Slot(
+            first.session_status, first.session_start, first.session_end, first.venue,
+            MemberName(first.member_name)),
+        feedback=None if first.rating is None else Rating(first.rating),
+    )
+
+
+def _tracked_code(code: str) -> str | None:
     code = normalise_order_code(code)
-    if not code or len(code) > 12:
-        return None
-    order = db.session.scalars(_TRACKED, {"code": code}).unique().first()
-    if order is None or not order.requester_phone:
-        return None
-    return order if last4_matches(order.requester_phone, last4) else None
+    return code if code and len(code) <= 12 else None
 
 
-# An order as its status answer reads it (topics, session and its member, rating, questions),
-# in one query: a tracked order is looked at over and over, each time by someone waiting.
+def _phone_matches(phone: str | None, last4: str) -> bool:
+    return bool(phone) and last4_matches(phone, last4)
+
+
+# An order with what its status answer shows (topics, session and its member, rating,
+# questions) in one query: a tracked order is looked at over and over.
 _TRACKED = (select(Order).where(Order.code == bindparam("code"))
             .options(joinedload(Order.topics), joinedload(Order.questions),
                      joinedload(Order.feedback),
                      joinedload(Order.lecture_session).joinedload(LectureSession.lead_member)))
+# The same as rows (one per topic and question; a few): what order_status reads.
+_STATUS = (
+    select(Order.id, Order.code, Order.status, Order.format, Order.earliest, Order.latest,
+           Order.requester_phone, Topic.id.label("topic_id"), Topic.code.label("topic_code"),
+           Topic.title_zh, Topic.title_en, Topic.position.label("topic_position"),
+           Question.id.label("question_id"), Question.text.label("question_text"),
+           Question.position.label("question_position"),
+           LectureSession.status.label("session_status"),
+           LectureSession.start.label("session_start"), LectureSession.end.label("session_end"),
+           LectureSession.venue, Member.name.label("member_name"), Feedback.rating)
+    .join(order_topic, order_topic.c.order_id == Order.id)
+    .join(Topic, Topic.id == order_topic.c.topic_id)
+    .outerjoin(Question, Question.order_id == Order.id)
+    .outerjoin(LectureSession, LectureSession.order_id == Order.id)
+    .outerjoin(Member, Member.id == LectureSession.lead_member_id)
+    .outerjoin(Feedback, Feedback.order_id == Order.id)
+    .where(Order.code == bindparam("code"))
+)
 
 
 MAX_REASON = 200

@@ -67,15 +67,30 @@ def test_market_slots_fall_on_lunar_369_days(client, world, frozen_now):
         assert lunar_of(day).day % 10 in (3, 6, 9)
 
 
-def test_the_loop_through_the_api(client, world, make_member, frozen_now, db, dispatch_pass):
-    member = make_member()
-    response = client.post("/api/v1/orders", json=order_body(world))
+def tracked_both_ways(app, client, code: str) -> dict:
+    """The API's track answer (rows, no entities) is what the entity says, field for field."""
+    from lectureorder.services import ordering
+    from lectureorder.web.api.schema import order_status_json
+
+    answer = client.post("/api/v1/orders/track", json={"code": code, "phone_last4": "1234"})
+    assert answer.status_code == 200
+    with app.test_request_context("/api/v1/orders/track"):
+        assert answer.get_json() == order_status_json(ordering.find_order(code, "1234"))
+    return answer.get_json()
+
+
+def test_the_loop_through_the_api(client, world, make_member, frozen_now, db, dispatch_pass, app):
+    member = make_member(topics=("anti_fraud", "traffic_safety"))
+    response = client.post("/api/v1/orders", json=order_body(
+        world, topics=["traffic_safety", "anti_fraud"], questions=["冒充客服怎么识别？", "能退钱吗？"]))
     assert response.status_code == 201, response.get_json()
     placed = response.get_json()
     # Acknowledged at once; the dispatch pass offers it right after.
     assert placed["status"] == "submitted" and placed["phone"] == "138****1234"
     code = placed["code"]
+    assert tracked_both_ways(app, client, code) == placed
     assert dispatch_pass() == 1
+    assert tracked_both_ways(app, client, code)["status"] == "offered"
 
     headers = token(client, member.user.username)
     offers = client.get("/api/v1/member/offers", headers=headers).get_json()
@@ -93,7 +108,7 @@ def test_the_loop_through_the_api(client, world, make_member, frozen_now, db, di
                         json={"slot_start": slot["start"]})
     assert again.status_code == 409 and again.get_json()["error"]
 
-    tracked = client.post("/api/v1/orders/track", json={"code": code, "phone_last4": "1234"}).get_json()
+    tracked = tracked_both_ways(app, client, code)
     assert tracked["status"] == "scheduled"
     assert tracked["schedule"]["start"] == slot["start"] and tracked["member"]["name"] == member.name
 
@@ -115,6 +130,7 @@ def test_the_loop_through_the_api(client, world, make_member, frozen_now, db, di
     rated = client.post("/api/v1/orders/rate", json={"code": code, "phone_last4": "1234",
                                                       "rating": 5, "comment": "很好"})
     assert rated.status_code == 200 and rated.get_json()["status"] == "closed"
+    assert tracked_both_ways(app, client, code)["rating"] == 5
     assert client.post("/api/v1/orders/rate", json={"code": code, "phone_last4": "1234",
                                                      "rating": 4}).status_code == 409
 

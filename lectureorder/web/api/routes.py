@@ -287,12 +287,16 @@ def _idempotency(data: dict) -> ordering.Once | None:
                          body_hash=hashlib.sha256(canonical.encode()).hexdigest())
 
 
-def _tracked(data: dict) -> Order:
+def _code_and_last4(data: dict) -> tuple[str, str]:
     errors: list = []
     code = text(data, "code", errors, required=True)
     last4 = text(data, "phone_last4", errors, required=True)
     ValidationFailed.collect(errors)
-    order = ordering.find_order(code, last4)
+    return code, last4
+
+
+def _tracked(data: dict) -> Order:
+    order = ordering.find_order(*_code_and_last4(data))
     if order is None:
         abort(404)
     return order
@@ -302,7 +306,11 @@ def _tracked(data: dict) -> Order:
 @api_public
 @track_limits()
 def track():
-    return jsonify(order_status_json(_tracked(body())))
+    # The status alone (no entities): the route someone waiting asks again and again.
+    order = ordering.order_status(*_code_and_last4(body()))
+    if order is None:
+        abort(404)
+    return jsonify(order_status_json(order))
 
 
 @bp.post("/orders/cancel")
