@@ -7,9 +7,12 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -17,7 +20,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -136,44 +141,40 @@ def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
     checks run again on a fresh one) with the phone's recent orders (the limit and the repeat
     rule); what it writes goes as prepared INSERTs, no entity is built. ``settings`` is for
     the rules an order is checked against."""
+    db.session.flush()  # so that reference changes of this transaction are known below
     ref = reference.cached()
-    fresh = ref is None
+    fresh = ref is None or reference.changed_here()
     if fresh:
         ref = reference.current()
-    while True:
+    pg = db.session.get_bind().dialect.name == "postgresql"
+    for _ in range(20):
         cleaned, place, asked = _checked(req, ref, now=now, settings=settings)
-        seen = _recent(cleaned, asked, now=now, limit=settings.order_phone_limit)
-        if fresh or reference.still_current(ref, seen.stamp):
+        rows = _rows(cleaned, place, asked, actor=actor, now=now)
+        phone_cap = (settings.order_phone_limit
+                     if limit_phone and settings.order_phone_limit else None)
+        if pg:  # the checks below and the writes in one statement, which skips the writes
+            seen, order_id, code = _pg_place(  # when a check below will refuse the order
+                cleaned, asked, rows, now=now, window=settings.order_phone_limit,
+                expected_stamp=None if fresh else ref.stamp,
+                max_placed=phone_cap[0] if phone_cap else None, allow_repeat=not check_repeat)
+        else:
+            seen, order_id, code = _recent(cleaned, asked, now=now,
+                                           window=settings.order_phone_limit), None, None
+        if not (fresh or reference.still_current(ref, seen.stamp)):
+            ref, fresh = reference.current(), True  # the reference data changed: check again
+            continue
+        if wait := phone_wait(seen.placed, seen.oldest, phone_cap, now):
+            raise TooManyOrders(wait)
+        if check_repeat and seen.repeat_id is not None:
+            _refuse_repeat(seen.repeat_id, place, asked)
+        if not pg:
+            order_id, code = _store(rows)
+        if order_id is not None:
             break
-        ref, fresh = reference.current(), True  # the reference data changed: check again
-    if limit_phone and (wait := phone_wait(seen.placed, seen.oldest,
-                                           settings.order_phone_limit, now)):
-        raise TooManyOrders(wait)
-    if check_repeat and seen.repeat_id is not None:
-        _refuse_repeat(seen.repeat_id, place, asked)
+        # PostgreSQL, every check passed, no row: the new code was taken; another one
+    else:
+        raise RuntimeError("could not store the order")  # a code taken 20 times: unreachable
 
-    order_id, code = _store(
-        {
-            "status": OrderStatus.SUBMITTED, "format": cleaned.format,
-            "place_kind": cleaned.place_kind, "township_id": place.township_id,
-            "village_id": None, "school_id": None, "market_id": None,
-            f"{cleaned.place_kind}_id": place.id,
-            "audience_type": cleaned.audience_type, "audience_size": cleaned.audience_size,
-            "earliest": cleaned.earliest, "latest": cleaned.latest,
-            "language": cleaned.language, "timing": cleaned.timing,
-            "requester_name": cleaned.requester_name, "requester_org": cleaned.requester_org,
-            "requester_phone": cleaned.phone, "channel": cleaned.channel,
-            "notes": cleaned.notes, "created_at": now, "updated_at": now,
-            "created_by_id": actor.id if actor is not None else None,
-        },
-        topic_ids=[t.id for t in asked],
-        audit=audit_values("order", None, "submit", now=now, actor=actor,
-                           label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
-                           detail={"channel": cleaned.channel})
-        | {"actor_id": actor.id if actor is not None else None},
-        message=notify.message_values("order_received", key=None, recipient_kind="requester",
-                                      now=now),
-    )
     if cleaned.questions:
         # Each question under the order's first topic (a coordinator may move it when publishing).
         db.session.execute(_INSERT_QUESTIONS, [
@@ -181,8 +182,8 @@ def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
              "topic_id": asked[0].id, "created_at": now}
             for i, q in enumerate(cleaned.questions)])
     return OrderView(id=order_id, code=code, format=cleaned.format, earliest=cleaned.earliest,
-                  latest=cleaned.latest, requester_phone=cleaned.phone, topics=asked,
-                  questions=tuple(Asked(q) for q in cleaned.questions))
+                     latest=cleaned.latest, requester_phone=cleaned.phone, topics=asked,
+                     questions=tuple(Asked(q) for q in cleaned.questions))
 
 
 def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
@@ -204,34 +205,59 @@ def received_key(order_id: int) -> str:
     return f"order:{order_id}:received"
 
 
-def _store(values: dict, *, topic_ids: list[int], audit: dict, message: dict) -> tuple[int, str]:
-    """Write the order with a new code, its topics, its audit event and its "received" message
-    (``audit`` and ``message`` without the order's id, which the order's INSERT makes): on
-    PostgreSQL one statement (data-modifying CTEs; a round trip, not four), elsewhere four. A
-    code already taken writes nothing (INSERT … ON CONFLICT (code) DO NOTHING) and another code
-    is tried. Returns the order's id and code."""
-    pg = db.session.get_bind().dialect.name == "postgresql"
+@dataclass(frozen=True)
+class Rows:
+    """What placing an order writes, but its code and id: the order's columns, its topics, its
+    audit event and its "received" message (the last two without the order's id)."""
+
+    order: dict
+    topic_ids: list[int]
+    audit: dict
+    message: dict
+
+
+def _rows(cleaned: OrderRequest, place, asked: tuple[reference.TopicRef, ...], *,
+          actor: User | None, now: datetime) -> Rows:
+    actor_id = actor.id if actor is not None else None
+    return Rows(
+        order={
+            "status": OrderStatus.SUBMITTED, "format": cleaned.format,
+            "place_kind": cleaned.place_kind, "township_id": place.township_id,
+            "village_id": None, "school_id": None, "market_id": None,
+            f"{cleaned.place_kind}_id": place.id,
+            "audience_type": cleaned.audience_type, "audience_size": cleaned.audience_size,
+            "earliest": cleaned.earliest, "latest": cleaned.latest,
+            "language": cleaned.language, "timing": cleaned.timing,
+            "requester_name": cleaned.requester_name, "requester_org": cleaned.requester_org,
+            "requester_phone": cleaned.phone, "channel": cleaned.channel,
+            "notes": cleaned.notes, "created_at": now, "updated_at": now,
+            "created_by_id": actor_id,
+        },
+        topic_ids=[t.id for t in asked],
+        audit=audit_values("order", None, "submit", now=now, actor=actor,
+                           label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
+                           detail={"channel": cleaned.channel}) | {"actor_id": actor_id},
+        message=notify.message_values("order_received", key=None, recipient_kind="requester",
+                                      now=now),
+    )
+
+
+def _store(rows: Rows) -> tuple[int, str]:
+    """Write the order with a new code, then its topics, its audit event and its "received"
+    message: four prepared INSERTs (SQLite; PostgreSQL writes them in ``_pg_place``'s one
+    statement). A code already taken writes nothing (INSERT … ON CONFLICT (code) DO NOTHING)
+    and another code is tried. Returns the order's id and code."""
     for _ in range(20):
         code = new_order_code()
-        row = {**values, "code": code}
-        message = message | {"payload": {"code": code}}
-        if pg:
-            params = {f"o_{k}": v for k, v in row.items()}
-            params |= {f"a_{k}": v for k, v in audit.items() if k != "entity_id"}
-            params |= {f"m_{k}": v for k, v in message.items() if k not in ("key", "order_id")}
-            statement = _pg_placement(tuple(sorted(row)))
-            order_id = db.session.execute(statement, params | {"topic_ids": topic_ids}).scalar()
-            if order_id is not None:
-                return order_id, code
-            continue
-        order_id = db.session.execute(_order_insert(), row).scalar()
+        order_id = db.session.execute(_order_insert(), {**rows.order, "code": code}).scalar()
         if order_id is not None:
             db.session.execute(_INSERT_TOPICS, [{"order_id": order_id, "topic_id": t}
-                                                for t in topic_ids])
-            db.session.execute(_INSERT_AUDIT, audit | {"entity_id": order_id})
-            notify.enqueue(message["kind"], key=received_key(order_id),
-                           recipient_kind=message["recipient_kind"], now=message["created_at"],
-                           order_id=order_id, payload=message["payload"])
+                                                for t in rows.topic_ids])
+            db.session.execute(_INSERT_AUDIT, rows.audit | {"entity_id": order_id})
+            notify.enqueue(rows.message["kind"], key=received_key(order_id),
+                           recipient_kind=rows.message["recipient_kind"],
+                           now=rows.message["created_at"], order_id=order_id,
+                           payload={"code": code})
             return order_id, code
     raise RuntimeError("could not find a free order code")  # 31^6 codes: practically unreachable
 
@@ -242,23 +268,60 @@ def _order_insert():
             .returning(_ORDERS.c.id))
 
 
+NO_CAP = 2**31 - 1  # "no per-phone limit" for the statement's comparison
+
+
+def _pg_place(cleaned: OrderRequest, asked: tuple[reference.TopicRef, ...], rows: Rows, *,
+              now: datetime, window: tuple[int, int] | None, expected_stamp: int | None,
+              max_placed: int | None, allow_repeat: bool) -> tuple[Recent, int | None, str]:
+    """PostgreSQL: ``_recent``'s read and ``_store``'s writes as one statement. The writes
+    happen only when the order will be kept: the reference counter is ``expected_stamp`` (None:
+    not compared, the snapshot was read in this transaction), the phone has placed fewer than
+    ``max_placed`` orders in the window, and no repeat is found unless ``allow_repeat`` — the
+    same rules ``place`` then applies to what the statement read. Returns what it read, the
+    new order's id (None when nothing was written) and the code it tried."""
+    code = new_order_code()
+    params = _recent_params(cleaned, asked, now=now, window=window)
+    params |= {f"o_{k}": v for k, v in (rows.order | {"code": code}).items()}
+    params |= {f"a_{k}": v for k, v in rows.audit.items() if k != "entity_id"}
+    params |= {f"m_{k}": v for k, v in (rows.message | {"payload": {"code": code}}).items()
+               if k not in ("key", "order_id")}
+    params |= {"check_stamp": expected_stamp is not None, "expected_stamp": expected_stamp,
+               "max_placed": NO_CAP if max_placed is None else max_placed,
+               "allow_repeat": allow_repeat}
+    statement = _pg_placement(tuple(sorted(rows.order) + ["code"]), cleaned.place_kind)
+    stamp, placed, oldest, repeat_id, order_id = db.session.execute(statement, params).one()
+    return Recent(stamp, placed or 0, oldest, repeat_id), order_id, code
+
+
 @cache
-def _pg_placement(order_columns: tuple[str, ...]):
-    """WITH placed AS (INSERT INTO "order" … ON CONFLICT (code) DO NOTHING RETURNING id),
-    INSERT INTO order_topic / audit_event / notification … SELECT … FROM placed, SELECT id FROM
-    placed. Every part sees the one new row or, when the code was taken, none (nothing written).
-    Built once per set of order columns; its values are bound parameters named o_*, a_*, m_*
-    and topic_ids."""
+def _pg_placement(order_columns: tuple[str, ...], kind: str):
+    """WITH recent AS (the phone's recent orders and the counter: ``_recent_statement``),
+    placed AS (INSERT INTO "order" … SELECT … FROM recent WHERE <the order will be kept>
+    ON CONFLICT (code) DO NOTHING RETURNING id), INSERT INTO order_topic / audit_event /
+    notification … SELECT … FROM placed, then what recent read with placed's id. Every part sees
+    the one new row or none (nothing written). Built once per set of order columns and place
+    kind; its values are bound parameters."""
     audit_table, note_table = AuditEvent.__table__, Notification.__table__
 
     def bound(prefix: str, column) -> object:  # typed: psycopg's dialect casts each parameter
         return bindparam(f"{prefix}_{column.name}", type_=column.type)
 
+    recent = _recent_statement(kind, pg=True).cte("recent")
+    keep = and_(
+        or_(bindparam("check_stamp", type_=Boolean).is_(False),
+            recent.c.stamp.is_not_distinct_from(bindparam("expected_stamp", type_=BigInteger))),
+        recent.c.placed < bindparam("max_placed", type_=Integer),
+        or_(bindparam("allow_repeat", type_=Boolean).is_(True), recent.c.repeat_id.is_(None)),
+    )
     # Inside a CTE the columns' Python-side defaults are not filled in: they are written out.
-    defaults = {c.name: literal(c.default.arg, c.type) for c in _ORDERS.c
-                if c.name not in order_columns and c.default is not None and c.default.is_scalar}
+    defaults = [c for c in _ORDERS.c
+                if c.name not in order_columns and c.default is not None and c.default.is_scalar]
     placed = (pg_insert(_ORDERS)
-              .values({name: bound("o", _ORDERS.c[name]) for name in order_columns} | defaults)
+              .from_select([*order_columns, *(c.name for c in defaults)],
+                           select(*(bound("o", _ORDERS.c[name]) for name in order_columns),
+                                  *(literal(c.default.arg, c.type) for c in defaults))
+                           .select_from(recent).where(keep))
               .on_conflict_do_nothing(index_elements=["code"])
               .returning(_ORDERS.c.id)
               .cte("placed"))
@@ -279,7 +342,10 @@ def _pg_placement(order_columns: tuple[str, ...]):
         [c.name for c in note_columns] + ["order_id", "key"],
         select(*(bound("m", c) for c in note_columns), placed.c.id, key),
     ).cte("placed_message")
-    return select(placed.c.id).add_cte(topics, audit, message)
+    return (select(recent.c.stamp, recent.c.placed, recent.c.oldest, recent.c.repeat_id,
+                   placed.c.id)
+            .select_from(recent.outerjoin(placed, true()))
+            .add_cte(topics, audit, message))
 
 
 def _checked(req: OrderRequest, ref: reference.Reference, *, now: datetime,
@@ -325,21 +391,23 @@ _PLACE_COLUMNS = {"village": Order.village_id, "school": Order.school_id,
                   "market": Order.market_id}
 
 
-def _recent_statement(kind: str):
+def _recent_statement(kind: str, *, pg: bool = False):
     """One aggregate row, whatever the phone's history (none: zeros and NULLs): the counter
     as a scalar subquery; the limit's count and first time; the repeat rule
     (domain/orders.REPEAT_WINDOW: a live order from the same phone at the same place sharing a
     topic, placed within the window) as the newest matching order's id. The phone's index
-    bounds the rows read to its orders of the longer window."""
+    bounds the rows read to its orders of the longer window. (On PostgreSQL the topics are one
+    array parameter, which the placing statement also unnests.)"""
     in_limit = Order.created_at >= bindparam("limit_since")
+    topics = (order_topic.c.topic_id == any_(bindparam("topic_ids", type_=ARRAY(Integer))) if pg
+              else order_topic.c.topic_id.in_(bindparam("topic_ids", expanding=True)))
     repeat = and_(Order.place_kind == kind, _PLACE_COLUMNS[kind] == bindparam("place_id"),
-                  order_topic.c.topic_id.in_(bindparam("topic_ids", expanding=True)),
-                  Order.created_at >= bindparam("repeat_since"),
+                  topics, Order.created_at >= bindparam("repeat_since"),
                   Order.status != OrderStatus.CANCELLED)
-    return (select(stamp_subquery(REFERENCE_STAMP),
-                   func.count(distinct(case((in_limit, Order.id)))),
-                   func.min(case((in_limit, Order.created_at))),
-                   func.max(case((repeat, Order.id))))
+    return (select(stamp_subquery(REFERENCE_STAMP).label("stamp"),
+                   func.count(distinct(case((in_limit, Order.id)))).label("placed"),
+                   func.min(case((in_limit, Order.created_at))).label("oldest"),
+                   func.max(case((repeat, Order.id))).label("repeat_id"))
             .select_from(Order)
             .join(order_topic, order_topic.c.order_id == Order.id)
             .where(Order.requester_phone == bindparam("phone"),
@@ -349,15 +417,19 @@ def _recent_statement(kind: str):
 _RECENT = {kind: _recent_statement(kind) for kind in _PLACE_COLUMNS}
 
 
-def _recent(cleaned: OrderRequest, asked: tuple[reference.TopicRef, ...], *, now: datetime,
-            limit: tuple[int, int] | None) -> Recent:
-    limit_since = now - timedelta(seconds=limit[1]) if limit else now
+def _recent_params(cleaned: OrderRequest, asked: tuple[reference.TopicRef, ...], *,
+                   now: datetime, window: tuple[int, int] | None) -> dict:
+    limit_since = now - timedelta(seconds=window[1]) if window else now
     repeat_since = now - REPEAT_WINDOW
-    stamp, placed, oldest, repeat_id = db.session.execute(_RECENT[cleaned.place_kind], {
-        "phone": cleaned.phone, "place_id": cleaned.place_id, "topic_ids": [t.id for t in asked],
-        "limit_since": limit_since, "repeat_since": repeat_since,
-        "since": min(limit_since, repeat_since),
-    }).one()
+    return {"phone": cleaned.phone, "place_id": cleaned.place_id,
+            "topic_ids": [t.id for t in asked], "limit_since": limit_since,
+            "repeat_since": repeat_since, "since": min(limit_since, repeat_since)}
+
+
+def _recent(cleaned: OrderRequest, asked: tuple[reference.TopicRef, ...], *, now: datetime,
+            window: tuple[int, int] | None) -> Recent:
+    stamp, placed, oldest, repeat_id = db.session.execute(
+        _RECENT[cleaned.place_kind], _recent_params(cleaned, asked, now=now, window=window)).one()
     return Recent(stamp=stamp, placed=placed or 0, oldest=oldest, repeat_id=repeat_id)
 
 

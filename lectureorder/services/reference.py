@@ -131,6 +131,11 @@ def cached() -> Reference | None:
     return holder.reference if holder is not None else None
 
 
+def changed_here() -> bool:
+    """Whether this transaction has flushed reference changes of its own (not yet counted)."""
+    return reference_changed_here(db.session)
+
+
 def still_current(reference: Reference, stamp: int | None) -> bool:
     """Whether ``reference`` can stand for the data as this session sees it, given the counter
     read in this transaction."""

@@ -71,3 +71,17 @@ def test_a_taken_code_is_retried_and_nothing_is_written_twice(db, world, now, mo
     assert db.session.scalar(select(func.count()).select_from(order_topic)) == 2
     note = db.session.scalar(select(Notification).where(Notification.order_id == second.id))
     assert (note.key, note.payload) == (f"order:{second.id}:received", {"code": "K7M2QX"})
+
+
+def test_a_refused_order_writes_nothing(db, world, now):
+    """A repeat asked about, or a phone over its limit, leaves no row behind even before the
+    edge rolls back (on PostgreSQL the checks and the writes are one statement)."""
+    from lectureorder.domain.errors import RepeatOrder
+
+    ordering.place(village(world, 0), now=now, settings=LIMITED)
+    with pytest.raises(RepeatOrder):
+        ordering.place(village(world, 0), now=now, settings=LIMITED, check_repeat=True)
+    ordering.place(village(world, 1), now=now, settings=LIMITED)
+    with pytest.raises(TooManyOrders):
+        ordering.place(village(world, 2), now=now, settings=LIMITED, limit_phone=True)
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 2

@@ -9,13 +9,13 @@ from datetime import date
 
 import flask_babel
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import close_all_sessions
 
 from lectureorder import create_app
 from lectureorder.domain.errors import ValidationFailed
 from lectureorder.extensions import db as _db
-from lectureorder.models import Blackout, FilmSeason, HolidayOverride, SchoolTerm
+from lectureorder.models import Blackout, FilmSeason, HolidayOverride, Order, SchoolTerm
 from lectureorder.models.stamp import REFERENCE_STAMP, stamp_value
 from lectureorder.services import ordering, reference
 from tests.services.test_loop import request_for
@@ -146,3 +146,5 @@ def test_a_change_another_worker_commits_is_seen_here(db, world, now, other_work
     with pytest.raises(ValidationFailed):
         ordering.place(request_for(world, **DAY, phone="13800009999"), now=now)
     assert reference.cached() is not mine  # the placement noticed and read the new data
+    # … before writing anything (on PostgreSQL the read and the writes are one statement).
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
