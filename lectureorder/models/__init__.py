@@ -1,6 +1,14 @@
 """Typed SQLAlchemy 2.0 models, one module per aggregate; no Flask application code here."""
 
-from .audit import AuditEvent, Guarded, audit_row, audit_values, insert_audit, record_event
+from .audit import (
+    AuditEvent,
+    Guarded,
+    audit_row,
+    audit_values,
+    insert_audit,
+    insert_audit_values,
+    record_event,
+)
 from .base import UTCDateTime, utcnow
 from .campaign import AwarenessDay, Campaign
 from .evidence import SessionPhoto
@@ -18,7 +26,7 @@ from .topic import Topic
 from .user import ApiToken, Leave, Member, PoliceType, Role, User, member_topic, vice_principal
 
 __all__ = [
-    "ApiToken", "AuditEvent", "Guarded", "audit_row", "audit_values", "insert_audit", "record_event", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
+    "ApiToken", "AuditEvent", "Guarded", "audit_row", "audit_values", "insert_audit", "insert_audit_values", "record_event", "Blackout", "ChangeStamp", "current_stamp", "EquipmentKit", "FeedScope", "FeedToken", "Feedback", "FilmSeason",
     "HolidayOverride",
     "LectureSession", "Leave", "Market", "Member", "Notification", "Offer", "Order", "PoliceType", "Question", "OrderRequestKey",
     "Role", "School", "SchoolTerm", "SessionPhoto", "SessionStatus", "Topic", "Township",

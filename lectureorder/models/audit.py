@@ -42,9 +42,10 @@ def audit_row(
     """The one helper that writes an audit row, for any entity (orders, offers, sessions,
     markets, terms, kits …). ``label`` names an actor without an account ("requester");
     otherwise the actor's username, or "system" for jobs."""
-    event = AuditEvent(actor=actor, **audit_values(entity, entity_id, action, now=now, actor=actor,
-                                                   label=label, from_state=from_state,
-                                                   to_state=to_state, detail=detail))
+    values = audit_values(entity, entity_id, action, now=now, actor=actor, label=label,
+                          from_state=from_state, to_state=to_state, detail=detail)
+    del values["actor_id"]  # the relationship sets it, even for an actor not flushed yet
+    event = AuditEvent(actor=actor, **values)
     db.session.add(event)
     return event
 
@@ -55,19 +56,25 @@ def insert_audit(
     detail: dict | None = None,
 ) -> int:
     """:func:`audit_row` as one prepared INSERT, for a hot path that never uses the event as an
-    object (placing an order; the bench's bare insert); the actor, if any, is stored already.
-    Returns the event's id."""
-    values = audit_values(entity, entity_id, action, now=now, actor=actor, label=label,
-                          from_state=from_state, to_state=to_state, detail=detail)
-    values["actor_id"] = actor.id if actor is not None else None
+    object (the bench's bare insert); the actor, if any, is stored already. Returns its id."""
+    return insert_audit_values(audit_values(entity, entity_id, action, now=now, actor=actor,
+                                            label=label, from_state=from_state,
+                                            to_state=to_state, detail=detail))
+
+
+def insert_audit_values(values: dict) -> int:
+    """Write an audit row from :func:`audit_values` (placing an order fills in the order's id
+    once its INSERT made one). Returns the event's id."""
     return db.session.execute(_INSERT, values).scalar_one()
 
 
 def audit_values(entity: str, entity_id: int | None, action: str, *, now: datetime,
                  actor: User | None = None, label: str = "", from_state: str | None = None,
                  to_state: str | None = None, detail: dict | None = None) -> dict:
-    """An audit row's columns (but the actor's id), the one place they are worked out."""
-    return {"at": now, "actor_label": label or (actor.username if actor else "system"),
+    """An audit row's columns, the one place they are worked out (the actor, if any, must be
+    stored for its id to be known)."""
+    return {"at": now, "actor_id": actor.id if actor is not None else None,
+            "actor_label": label or (actor.username if actor else "system"),
             "entity": entity, "entity_id": entity_id, "action": action,
             "from_state": from_state, "to_state": to_state, "detail": detail or {}}
 

@@ -62,6 +62,7 @@ from ..models import (
     Topic,
     User,
     audit_values,
+    insert_audit_values,
     order_topic,
 )
 from ..models.stamp import REFERENCE_STAMP, stamp_subquery
@@ -88,7 +89,7 @@ class MemberName:
 
 
 @dataclass(frozen=True)
-class Slot:
+class Scheduled:
     status: str
     start: datetime
     end: datetime
@@ -116,7 +117,7 @@ class OrderView:
     topics: tuple
     questions: tuple[Asked, ...]
     status: str = OrderStatus.SUBMITTED
-    lecture_session: Slot | None = None
+    lecture_session: Scheduled | None = None
     feedback: Rating | None = None
 
     @property
@@ -147,11 +148,10 @@ def place(req: OrderRequest, *, now: datetime, actor: User | None = None,
     if fresh:
         ref = reference.current()
     pg = db.session.get_bind().dialect.name == "postgresql"
+    phone_cap = settings.order_phone_limit if limit_phone else None
     for _ in range(20):
         cleaned, place, asked = _checked(req, ref, now=now, settings=settings)
         rows = _rows(cleaned, place, asked, actor=actor, now=now)
-        phone_cap = (settings.order_phone_limit
-                     if limit_phone and settings.order_phone_limit else None)
         if pg:  # the checks below and the writes in one statement, which skips the writes
             seen, order_id, code = _pg_place(  # when a check below will refuse the order
                 cleaned, asked, rows, now=now, window=settings.order_phone_limit,
@@ -197,7 +197,6 @@ def place_order(req: OrderRequest, *, now: datetime, actor: User | None = None,
 _ORDERS = Order.__table__
 _INSERT_TOPICS = insert(order_topic)
 _INSERT_QUESTIONS = insert(Question.__table__)
-_INSERT_AUDIT = insert(AuditEvent.__table__)
 
 
 def received_key(order_id: int) -> str:
@@ -236,7 +235,7 @@ def _rows(cleaned: OrderRequest, place, asked: tuple[reference.TopicRef, ...], *
         topic_ids=[t.id for t in asked],
         audit=audit_values("order", None, "submit", now=now, actor=actor,
                            label="" if actor else "requester", to_state=OrderStatus.SUBMITTED,
-                           detail={"channel": cleaned.channel}) | {"actor_id": actor_id},
+                           detail={"channel": cleaned.channel}),
         message=notify.message_values("order_received", key=None, recipient_kind="requester",
                                       now=now),
     )
@@ -253,7 +252,7 @@ def _store(rows: Rows) -> tuple[int, str]:
         if order_id is not None:
             db.session.execute(_INSERT_TOPICS, [{"order_id": order_id, "topic_id": t}
                                                 for t in rows.topic_ids])
-            db.session.execute(_INSERT_AUDIT, rows.audit | {"entity_id": order_id})
+            insert_audit_values(rows.audit | {"entity_id": order_id})
             notify.enqueue(rows.message["kind"], key=received_key(order_id),
                            recipient_kind=rows.message["recipient_kind"],
                            now=rows.message["created_at"], order_id=order_id,
@@ -532,7 +531,7 @@ def order_status(code: str, last4: str) -> OrderView | None:
                      for t in sorted(topics, key=lambda t: (t.topic_position, t.topic_id))),
         questions=tuple(Asked(q.question_text) for q in
                         sorted(questions, key=lambda q: (q.question_position, q.question_id))),
-        lecture_session=None if first.session_status is None else Slot(
+        lecture_session=None if first.session_status is None else Scheduled(
             first.session_status, first.session_start, first.session_end, first.venue,
             MemberName(first.member_name)),
         feedback=None if first.rating is None else Rating(first.rating),

@@ -164,7 +164,7 @@ def current() -> Reference:
 
 
 def load(stamp: int | None) -> Reference:
-    """Everything the snapshot holds, as the session sees it now (six small queries)."""
+    """Everything the snapshot holds, as the session sees it now (eight small queries)."""
     topics = {t.code: TopicRef(t.id, t.code, t.title_zh, t.title_en, frozenset(t.formats or ()),
                                t.position)
               for t in db.session.scalars(select(Topic).where(Topic.active.is_(True)))}
